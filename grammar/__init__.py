@@ -1,0 +1,1 @@
+"""Lark grammars, shipped inside the wheel as package data (``kspec.grammar``)."""
