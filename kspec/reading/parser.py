@@ -1,0 +1,448 @@
+"""Reading YAML streams: split into documents, scan, parse with Lark, build nodes.
+
+A stream is first cut at its document markers (``---`` and ``...`` at column 0 end
+every construct, even a block scalar, so this is exact). Each document is scanned
+(``scanner.py``) and parsed on its own, so one bad document never hides the others.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from importlib import resources
+
+import attrs
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedToken
+from lark.lexer import Lexer
+
+from kspec.reading.errors import ReadError
+from kspec.reading.nodes import Document, Mapping, Node, Scalar, Sequence
+from kspec.reading.resolve import MERGE, RESOLVERS, TagError, resolve_tagged
+from kspec.reading.scanner import Scanner
+from kspec.reading.source import Source, normalise
+
+_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\n]|\Z)", re.M)
+_BLANK_OR_COMMENT = re.compile(r"(?:[ \t]*(?:#[^\n]*)?(?:\n|\Z))*\Z")
+_PREFIX_LINE = re.compile(r"[ \t]*(?:#[^\n]*)?\n|%[^\n]*\n?|[ \t]*(?:#[^\n]*)?\Z")
+_YAML_DIRECTIVE = re.compile(r"%YAML[ \t]+([0-9]+)\.([0-9]+)[ \t]*(?:#[^\n]*)?\Z")
+_TAG_DIRECTIVE = re.compile(r"%TAG[ \t]+(!(?:[0-9A-Za-z-]*!)?)[ \t]+(\S+)[ \t]*(?:#[^\n]*)?\Z")
+
+
+@attrs.frozen(kw_only=True)
+class _Chunk:
+    """One document's span of the stream (``start`` is at ``---`` when explicit)."""
+
+    start: int
+    end: int
+    explicit: bool
+    handles: dict = attrs.field(factory=dict)
+
+
+def read_yaml(text: str, path: str = "<string>", *, schema: str = "kubernetes") -> list[Document]:
+    """Every document of a YAML stream; raises the first ``ReadError``."""
+    documents, errors = read_stream(text, path, schema=schema)
+    if errors:
+        raise errors[0]
+    return documents
+
+
+def read_stream(text: str, path: str = "<string>", *,
+                schema: str = "kubernetes") -> tuple[list[Document], list[ReadError]]:
+    """The documents that read, and one error for each document that did not."""
+    source = Source(path, normalise(text))
+    chunks, errors = _split_documents(source)
+    documents = []
+    for index, chunk in enumerate(chunks):
+        try:
+            documents.append(_read_document(source, chunk, index, schema))
+        except ReadError as error:
+            errors.append(error)
+    errors.sort(key=lambda e: (e.line, e.column))
+    return documents, errors
+
+
+# -- splitting ---------------------------------------------------------------
+
+def _split_documents(source: Source) -> tuple[list[_Chunk], list[ReadError]]:
+    text = source.text
+    chunks: list[_Chunk] = []
+    errors: list[ReadError] = []
+    current: _Chunk | None = None
+    prefix_start = 0
+
+    def bare_region(start: int, stop: int) -> tuple[bool, dict]:
+        """Is ``text[start:stop]`` a bare document? If not, its directives."""
+        region = text[start:stop]
+        if _BLANK_OR_COMMENT.match(region):
+            return False, {}
+        pos = 0
+        lines = []
+        while pos < len(region):
+            m = _PREFIX_LINE.match(region, pos)
+            if m is None or m.end() == pos:
+                return True, {}
+            lines.append((start + pos, m.group().rstrip("\n")))
+            pos = m.end()
+        return False, _directives(source, lines)
+
+    for marker in _MARKER.finditer(text):
+        at = marker.start()
+        if text[at] == "-":
+            if current is not None:
+                chunks.append(attrs.evolve(current, end=at))
+                handles = {}
+            else:
+                try:
+                    bare, handles = bare_region(prefix_start, at)
+                except ReadError as error:
+                    errors.append(error)
+                    bare, handles = False, {}
+                if bare:
+                    chunks.append(_Chunk(start=prefix_start, end=at, explicit=False))
+            current = _Chunk(start=at, end=len(text), explicit=True, handles=handles)
+        else:
+            line_end = text.find("\n", at)
+            line_end = len(text) if line_end < 0 else line_end
+            rest = text[at + 3:line_end]
+            if rest.strip() and not rest.lstrip().startswith("#"):
+                errors.append(ReadError("nothing may follow the document end marker '...' on its line",
+                                        source, at + 3 + len(rest) - len(rest.lstrip())))
+            if current is not None:
+                chunks.append(attrs.evolve(current, end=at))
+                current = None
+            else:
+                try:
+                    bare, handles = bare_region(prefix_start, at)
+                except ReadError as error:
+                    errors.append(error)
+                    bare, handles = False, {}
+                if bare:
+                    chunks.append(_Chunk(start=prefix_start, end=at, explicit=False))
+                elif handles.get("__directives__"):
+                    errors.append(ReadError("directives must be followed by '---'", source, prefix_start))
+            prefix_start = line_end
+    if current is not None:
+        chunks.append(current)
+    else:
+        try:
+            bare, handles = bare_region(prefix_start, len(text))
+        except ReadError as error:
+            errors.append(error)
+            bare, handles = False, {}
+        if bare:
+            chunks.append(_Chunk(start=prefix_start, end=len(text), explicit=False))
+        elif handles.get("__directives__"):
+            errors.append(ReadError("directives must be followed by '---'", source, prefix_start))
+    return chunks, errors
+
+
+def _directives(source: Source, lines: list[tuple[int, str]]) -> dict:
+    """Tag handles declared by %TAG; '__directives__' notes that directives were seen."""
+    handles: dict = {}
+    seen_yaml = False
+    for offset, line in lines:
+        if not line.startswith("%"):
+            continue
+        handles["__directives__"] = True
+        if line.startswith("%YAML") and line[5:6] in (" ", "\t"):
+            m = _YAML_DIRECTIVE.match(line)
+            if m is None:
+                raise ReadError("malformed %YAML directive; expected e.g. '%YAML 1.2'", source, offset)
+            if seen_yaml:
+                raise ReadError("a document may have only one %YAML directive", source, offset)
+            if m.group(1) != "1":
+                raise ReadError(f"unsupported YAML version {m.group(1)}.{m.group(2)}", source, offset)
+            seen_yaml = True
+        elif line.startswith("%TAG") and line[4:5] in (" ", "\t"):
+            m = _TAG_DIRECTIVE.match(line)
+            if m is None:
+                raise ReadError("malformed %TAG directive; expected '%TAG !handle! prefix'", source, offset)
+            if m.group(1) in handles:
+                raise ReadError(f"tag handle {m.group(1)} is declared twice", source, offset)
+            handles[m.group(1)] = m.group(2)
+    return handles
+
+
+# -- parsing -----------------------------------------------------------------
+
+class _NoLexer(Lexer):
+    """Placeholder: tokens come from ``Scanner`` and are fed to the parser directly."""
+
+    def __init__(self, conf):
+        pass
+
+    def lex(self, lexer_state, parser_state):
+        raise NotImplementedError
+
+
+_local = threading.local()
+
+
+def _parser() -> tuple[Lark, "_Builder"]:
+    """One Lark parser and builder per thread (the builder carries per-document state)."""
+    if not hasattr(_local, "parser"):
+        grammar = resources.files("kspec.grammar").joinpath("yaml.lark").read_text(encoding="utf-8")
+        builder = _Builder()
+        _local.parser = Lark(grammar, parser="lalr", lexer=_NoLexer, transformer=builder)
+        _local.builder = builder
+    return _local.parser, _local.builder
+
+
+def _read_document(source: Source, chunk: _Chunk, index: int, schema: str) -> Document:
+    handles = {k: v for k, v in chunk.handles.items() if not k.startswith("__")}
+    tokens = Scanner(source, chunk.start, chunk.end, handles).scan()
+    if not tokens:
+        return Document(root=None, index=index, explicit=False, source=source,
+                        start=chunk.start, end=chunk.end)
+    parser, builder = _parser()
+    builder.begin(source, schema)
+    state = parser.parse_interactive(None).parser_state
+    try:
+        for token in tokens:
+            state.feed_token(token)
+        end = Token("$END", "", chunk.end, None, None, None, None, chunk.end)
+        root = state.feed_token(end, True)
+    except UnexpectedToken as error:
+        raise _syntax_error(source, error) from None
+    finally:
+        builder.end()
+    return Document(root=root, index=index, explicit=chunk.explicit, source=source,
+                    start=chunk.start, end=chunk.end)
+
+
+_DESCRIBE = {
+    "DOC_START": "'---'", "BMAP": "a mapping", "BSEQ": "a sequence", "BEND": "the end of a block",
+    "ENTRY": "a sequence entry '- '", "KEY": "a mapping key", "VALUE": "':'", "SKEY": "a mapping key",
+    "SCALAR": "a value", "ALIAS": "an alias", "ANCHOR": "an anchor", "TAG": "a tag",
+    "FSEQ_START": "'['", "FSEQ_END": "']'", "FMAP_START": "'{'", "FMAP_END": "'}'",
+    "COMMA": "','", "$END": "the end of the document",
+}
+
+
+def _syntax_error(source: Source, error: UnexpectedToken) -> ReadError:
+    token = error.token
+    expected = set(error.expected)
+    found = _DESCRIBE.get(token.type, token.type)
+    if token.type in ("BMAP", "BSEQ") and "BEND" in expected:
+        message = (f"bad indentation: {found} starts here, indented deeper than the entries "
+                   f"before it; align it with its siblings or give it a parent key")
+    elif token.type == "ENTRY" and expected & {"SKEY", "KEY", "BEND"}:
+        message = ("a sequence entry '- ' among mapping keys; indent it under a key, "
+                   "or check the indentation of the lines above")
+    elif token.type in ("SKEY", "KEY") and "ENTRY" in expected:
+        message = ("a mapping key where a sequence entry '- ' was expected; check the "
+                   "indentation, or start the entry with '- '")
+    elif token.type == "COMMA":
+        message = "empty entry in a flow collection (two commas in a row?)"
+    else:
+        wanted = sorted({_DESCRIBE.get(e, e) for e in expected if not e.startswith("__")})
+        message = f"unexpected {found}" + (f"; expected {', '.join(wanted)}" if wanted else "")
+    offset = token.start_pos if token.start_pos is not None else len(source.text)
+    return ReadError(message, source, offset)
+
+
+class _Builder(Transformer):
+    """Builds nodes as the LALR parser reduces. One method per grammar alias; pairs
+    are (key node, value node) tuples collected by the mapping methods."""
+
+    def begin(self, source: Source, schema: str) -> None:
+        self.source = source
+        self.resolve = RESOLVERS[schema]
+        self.merge_keys = schema == "kubernetes"
+        self.anchors: dict[str, Node] = {}
+
+    def end(self) -> None:
+        self.anchors = {}
+
+    def _error(self, message: str, offset: int) -> ReadError:
+        return ReadError(message, self.source, offset)
+
+    # -- scalars and empty nodes ---------------------------------------------
+    def _scalar(self, tok) -> Scalar:
+        text = tok.value
+        value = self.resolve(text) if tok.style == "plain" else text
+        return Scalar(value, text, tok.style, None, self.source, tok.start_pos, tok.end_pos)
+
+    def _empty(self, offset: int) -> Scalar:
+        return Scalar(None, "", "plain", None, self.source, offset, offset)
+
+    def scalar(self, c):
+        return self._scalar(c[0])
+
+    def alias(self, c):
+        tok = c[0]
+        try:
+            return self.anchors[tok.value]
+        except KeyError:
+            raise self._error(f"undefined alias *{tok.value}; define '&{tok.value}' before "
+                              f"using it", tok.start_pos) from None
+
+    # -- properties ------------------------------------------------------------
+    def tag_only(self, c):
+        return c[0].value, None, c[0].end_pos
+
+    def anchor_only(self, c):
+        return None, c[0].value, c[0].end_pos
+
+    def tag_anchor(self, c):
+        return c[0].value, c[1].value, c[1].end_pos
+
+    def anchor_tag(self, c):
+        return c[1].value, c[0].value, c[1].end_pos
+
+    def with_properties(self, c):
+        (tag, anchor, _), node = c
+        if tag is not None:
+            node = self._apply_tag(node, tag)
+        if anchor is not None:
+            self.anchors[anchor] = node
+        return node
+
+    def empty_node(self, c):
+        tag, anchor, offset = c[0]
+        node = self._empty(offset)
+        if tag is not None:
+            node = self._apply_tag(node, tag)
+        if anchor is not None:
+            self.anchors[anchor] = node
+        return node
+
+    def _apply_tag(self, node: Node, tag: str) -> Node:
+        if isinstance(node, Scalar):
+            try:
+                value = resolve_tagged(node.text, tag, self.resolve)
+            except TagError as error:
+                raise self._error(str(error), node.start) from None
+            if tag.startswith("!") and tag != "!" and node.style == "plain":
+                value = node.value  # an application tag leaves resolution as it was
+            return attrs.evolve(node, value=value, tag=tag)
+        return attrs.evolve(node, tag=tag)
+
+    # -- pairs -------------------------------------------------------------------
+    def pair(self, c):
+        return self._scalar(c[0]), c[1]
+
+    def pair_no_value(self, c):
+        return self._scalar(c[0]), self._empty(c[0].end_pos)
+
+    def explicit_pair(self, c):
+        return c[1], c[3]
+
+    def explicit_pair_no_value(self, c):
+        return c[1], self._empty(c[2].end_pos)
+
+    def explicit_pair_no_key(self, c):
+        return self._empty(c[0].end_pos), c[2]
+
+    def explicit_pair_empty(self, c):
+        return self._empty(c[0].end_pos), self._empty(c[1].end_pos)
+
+    def explicit_key_only(self, c):
+        return c[1], self._empty(c[1].end)
+
+    def explicit_empty_key_only(self, c):
+        return self._empty(c[0].end_pos), self._empty(c[0].end_pos)
+
+    def value_only(self, c):
+        return self._empty(c[0].start_pos), c[1]
+
+    def value_only_empty(self, c):
+        return self._empty(c[0].start_pos), self._empty(c[0].end_pos)
+
+    def key_only(self, c):
+        return c[0], self._empty(c[0].end)
+
+    # -- collections ---------------------------------------------------------------
+    def block_mapping(self, c):
+        pairs = c[1:-1]
+        return self._mapping(pairs, "block", c[0].start_pos, pairs[-1][1].end)
+
+    def flow_mapping(self, c):
+        return self._mapping(c[1], "flow", c[0].start_pos, c[-1].end_pos)
+
+    def flow_mapping_empty(self, c):
+        return Mapping((), "flow", None, self.source, c[0].start_pos, c[1].end_pos)
+
+    def flow_mapping_items(self, c):
+        return c[::2]
+
+    def single_pair_mapping(self, c):
+        key, value = c[0]
+        return Mapping((c[0],), "flow", None, self.source, key.start, value.end)
+
+    def block_sequence(self, c):
+        items = tuple(c[1:-1])
+        return Sequence(items, "block", None, self.source, c[0].start_pos, items[-1].end)
+
+    def indentless_sequence(self, c):
+        return Sequence(tuple(c), "block", None, self.source, c[0].start, c[-1].end)
+
+    def entry(self, c):
+        return c[1]
+
+    def entry_empty(self, c):
+        return self._empty(c[0].end_pos)
+
+    def flow_sequence(self, c):
+        return Sequence(tuple(c[1]), "flow", None, self.source, c[0].start_pos, c[-1].end_pos)
+
+    def flow_sequence_empty(self, c):
+        return Sequence((), "flow", None, self.source, c[0].start_pos, c[1].end_pos)
+
+    def flow_sequence_items(self, c):
+        return c[::2]
+
+    def _mapping(self, pairs, style: str, start: int, end: int) -> Mapping:
+        seen: dict = {}
+        merges = None
+        for position, (key, value) in enumerate(pairs):
+            if key.__class__ is not Scalar:
+                continue
+            ident = key.value if key.value.__class__ is str else (key.value.__class__, key.value)
+            if (self.merge_keys and key.text == "<<" and key.style == "plain"
+                    and key.tag in (None, MERGE)):
+                merges = (merges or []) + [(position, value)]
+                continue
+            first = seen.get(ident)
+            if first is not None:
+                raise self._error(f"duplicate key {key.text!r} in this mapping (first at line "
+                                  f"{first.line}); remove one of them", key.start)
+            seen[ident] = key
+        if merges:
+            pairs = self._merge(pairs, merges, seen)
+        return Mapping(tuple(pairs), style, None, self.source, start, end)
+
+    def _merge(self, pairs, merges, explicit: dict) -> list:
+        """Apply merge keys (``<<: *base``): explicit keys win, then earlier sources."""
+        taken = dict(explicit)
+        merged_at: dict[int, list] = {}
+        for position, value in merges:
+            sources = value.items if isinstance(value, Sequence) else (value,)
+            for source in sources:
+                if not isinstance(source, Mapping):
+                    raise self._error("a merge key '<<' takes a mapping or a list of mappings",
+                                      source.start)
+                for key, item in source.items:
+                    ident = key.value if isinstance(key, Scalar) and key.value.__class__ is str else (
+                        (key.value.__class__, key.value) if isinstance(key, Scalar) else id(key))
+                    if ident not in taken:
+                        taken[ident] = key
+                        merged_at.setdefault(position, []).append((key, item))
+        out = []
+        for position, pair in enumerate(pairs):
+            if position in merged_at:
+                out.extend(merged_at[position])
+            elif not any(position == p for p, _ in merges):
+                out.append(pair)
+        return out
+
+    # -- documents -----------------------------------------------------------------
+    def document_empty(self, c):
+        return None
+
+    def document(self, c):
+        return c[1]
+
+    def document_bare(self, c):
+        return c[0]
