@@ -25,8 +25,8 @@ from kspec.reading.source import Source, normalise
 _MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\n]|\Z)", re.M)
 _BLANK_OR_COMMENT = re.compile(r"(?:[ \t]*(?:#[^\n]*)?(?:\n|\Z))*\Z")
 _PREFIX_LINE = re.compile(r"[ \t]*(?:#[^\n]*)?\n|%[^\n]*\n?|[ \t]*(?:#[^\n]*)?\Z")
-_YAML_DIRECTIVE = re.compile(r"%YAML[ \t]+([0-9]+)\.([0-9]+)[ \t]*(?:#[^\n]*)?\Z")
-_TAG_DIRECTIVE = re.compile(r"%TAG[ \t]+(!(?:[0-9A-Za-z-]*!)?)[ \t]+(\S+)[ \t]*(?:#[^\n]*)?\Z")
+_YAML_DIRECTIVE = re.compile(r"%YAML[ \t]+([0-9]+)\.([0-9]+)(?:[ \t]+#[^\n]*)?[ \t]*\Z")
+_TAG_DIRECTIVE = re.compile(r"%TAG[ \t]+(!(?:[0-9A-Za-z-]*!)?)[ \t]+(\S+)(?:[ \t]+#[^\n]*)?[ \t]*\Z")
 
 
 @attrs.frozen(kw_only=True)
@@ -191,7 +191,7 @@ def _parser() -> tuple[Lark, "_Builder"]:
 
 def _read_document(source: Source, chunk: _Chunk, index: int, schema: str) -> Document:
     handles = {k: v for k, v in chunk.handles.items() if not k.startswith("__")}
-    tokens = Scanner(source, chunk.start, chunk.end, handles).scan()
+    tokens = Scanner(source, chunk.start, chunk.end, handles, chunk.explicit).scan()
     if not tokens:
         return Document(root=None, index=index, explicit=False, source=source,
                         start=chunk.start, end=chunk.end)
@@ -397,8 +397,8 @@ class _Builder(Transformer):
         seen: dict = {}
         merges = None
         for position, (key, value) in enumerate(pairs):
-            if key.__class__ is not Scalar:
-                continue
+            if key.__class__ is not Scalar or (key.value is None and not key.text):
+                continue  # collection keys and empty keys are not compared
             ident = key.value if key.value.__class__ is str else (key.value.__class__, key.value)
             if (self.merge_keys and key.text == "<<" and key.style == "plain"
                     and key.tag in (None, MERGE)):

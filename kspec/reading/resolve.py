@@ -130,6 +130,4 @@ def resolve_tagged(text: str, tag: str, plain_resolver) -> object:
         if isinstance(value, bool) and tag != BOOL or not isinstance(value, wanted):
             raise TagError(f"cannot read {text!r} as {tag.rsplit(':', 1)[-1]}")
         return float(value) if tag == FLOAT else value
-    if tag == "tag:yaml.org,2002:binary":
-        return "".join(text.split())
     return text

@@ -83,8 +83,10 @@ _SECONDARY = "tag:yaml.org,2002:"
 class Scanner:
     """Scans one document (``text[start:end]`` of a source) into a token list."""
 
-    def __init__(self, source: Source, start: int, end: int, tag_handles: dict[str, str] | None = None):
+    def __init__(self, source: Source, start: int, end: int, tag_handles: dict[str, str] | None = None,
+                 explicit: bool = False):
         self.source = source
+        self.explicit = explicit
         self.text = source.text
         self.pos = start
         self.end = end
@@ -108,7 +110,7 @@ class Scanner:
     # -- driver -------------------------------------------------------------
     def scan(self) -> list[YamlToken]:
         text = self.text
-        if text.startswith("---", self.pos):
+        if self.explicit:
             self.tokens.append(_token("DOC_START", "---", self.pos, self.pos + 3))
             self.no_collection_line = self.line_start
             self.allow_simple_key = False
@@ -169,16 +171,14 @@ class Scanner:
             self.line_start = line_start = newline + 1
             if not self.flow_level:
                 self.allow_simple_key = True
-                if pos < self.end and "\t" in text[line_start:pos]:
-                    self.check_tab_indentation(line_start, pos)
+                if pos < self.end and pos - line_start <= self.indent and "\t" in text[line_start:pos]:
+                    self.tab_error(text.index("\t", line_start, pos))
             elif pos < self.end:
                 self.check_flow_line_indentation(line_start, pos)
         self.pos = pos
 
-    def check_tab_indentation(self, line_start: int, pos: int) -> None:
-        """Tabs may separate tokens on a line but never indent one."""
-        tab = self.text.index("\t", line_start, pos)
-        raise self.error("tab character used for indentation; YAML indents with spaces only", tab)
+    def tab_error(self, offset: int) -> ReadError:
+        raise self.error("tab character used for indentation; YAML indents with spaces only", offset)
 
     def check_flow_line_indentation(self, line_start: int, pos: int) -> None:
         indent = len(_INDENT.match(self.text, line_start, pos).group())
@@ -194,10 +194,17 @@ class Scanner:
             self.indent = self.indents.pop()
 
     def add_indent(self, column: int, offset: int) -> bool:
+        """Open a block collection at ``column`` if it is deeper than the current one.
+        Tabs may separate a value from its indicator but never indent a collection."""
         if self.indent < column:
             if self.no_collection_line == self.line_start:
                 raise self.error("a block collection cannot start on the same line as its "
                                  "key or '---'; move it to the next line", offset)
+            gap = offset
+            while gap > self.line_start and self.text[gap - 1] in " \t":
+                gap -= 1
+            if "\t" in self.text[gap:offset]:
+                self.tab_error(self.text.index("\t", gap, offset))
             self.indents.append(self.indent)
             self.indent = column
             return True
@@ -219,7 +226,9 @@ class Scanner:
 
     def drop_stale_keys(self) -> None:
         for level, (_, required, offset, line_start) in list(self.possible_keys.items()):
-            if line_start != self.line_start or self.pos - offset > 1024:
+            # Implicit keys fit on one line, except in a flow mapping (YAML 1.2 7.4.1).
+            multi_line_ok = level and self.flow_open[level - 1][0] == "{"
+            if (line_start != self.line_start and not multi_line_ok) or self.pos - offset > 1024:
                 if required:
                     raise self.error("expected ':' after this mapping key; every entry of a "
                                      "block mapping needs 'key: value'", offset)
@@ -232,10 +241,10 @@ class Scanner:
             return False
         if self.flow_level and nxt in _FLOW_INDICATORS:
             return False
-        if ch == ":" and self.flow_level and self.tokens and self.tokens[-1].end_pos == self.pos \
+        if ch == ":" and self.flow_level and self.tokens \
                 and self.tokens[-1].type in ("SCALAR", "FSEQ_END", "FMAP_END") \
-                and self.tokens[-1].style not in ("plain",):
-            return False  # adjacent value after a JSON-like key: {"a":b}
+                and self.tokens[-1].style != "plain":
+            return False  # a value right after a JSON-like key: {"a":b}
         return True
 
     # -- indicators ---------------------------------------------------------
@@ -489,7 +498,6 @@ class Scanner:
         parent = self.indent
         min_indent = max(parent + 1, 0)
         lines: list[str] = []
-        last_break = False
         q = p + 1 if p < end else end
         if digit:
             indent = max(parent, 0) + int(digit)
@@ -507,10 +515,11 @@ class Scanner:
                 lines.append(text[q + indent:line_end])
                 content_end = line_end
             else:
+                if not text[q + spaces:line_end].strip(" \t"):
+                    self.tab_error(q + spaces)
                 break
-            last_break = line_end < end
             q = line_end + 1 if line_end < end else end
-        value = _block_scalar_value(lines, folded, chomp, last_break)
+        value = _block_scalar_value(lines, folded, chomp)
         self.tokens.append(_token("SCALAR", value, start, content_end, "folded" if folded else "literal"))
         self.pos = q
         self.line_start = q
@@ -576,8 +585,9 @@ def _odd_backslashes(text: str) -> bool:
     return (len(text) - len(text.rstrip("\\"))) % 2 == 1
 
 
-def _block_scalar_value(lines: list[str], folded: bool, chomp: str | None, last_break: bool) -> str:
-    """Join a block scalar's content lines (indentation removed) and apply chomping."""
+def _block_scalar_value(lines: list[str], folded: bool, chomp: str | None) -> str:
+    """Join a block scalar's content lines (indentation removed) and apply chomping.
+    The end of input ends the last line as a line break would (as the YAML test suite reads it)."""
     last = len(lines) - 1
     while last >= 0 and not lines[last]:
         last -= 1
@@ -590,13 +600,9 @@ def _block_scalar_value(lines: list[str], folded: bool, chomp: str | None, last_
         body = "\n".join(lines[:last + 1])
     if chomp == "-":
         return body
-    content_break = "\n" if last >= 0 and (last < len(lines) - 1 or last_break) else ""
     if chomp == "+":
-        breaks = trailing if last_break else max(trailing - 1, 0)
-        if last < 0:
-            return "\n" * breaks
-        return body + content_break + "\n" * breaks
-    return body + content_break
+        return body + ("\n" if last >= 0 else "") + "\n" * trailing
+    return body + "\n" if last >= 0 else ""
 
 
 def _fold_block(lines: list[str]) -> str:
