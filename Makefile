@@ -12,7 +12,6 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 demo: $(BIN)/.installed
-	$(BIN)/kspec parse models/ > /dev/null && echo "kspec parse models/: ok"
 	$(BIN)/kspec parse models/
 
 test: $(BIN)/.installed

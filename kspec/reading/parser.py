@@ -7,6 +7,7 @@ every construct, even a block scalar, so this is exact). Each document is scanne
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from importlib import resources
@@ -15,6 +16,7 @@ import attrs
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedToken
 from lark.lexer import Lexer
+from lark.parsers.lalr_analysis import Shift
 
 from kspec.reading.errors import ReadError
 from kspec.reading.nodes import Document, Mapping, Node, Scalar, Sequence
@@ -176,17 +178,77 @@ class _NoLexer(Lexer):
         raise NotImplementedError
 
 
+class _Tables:
+    """Lark's LALR(1) tables for ``grammar/yaml.lark``, re-keyed for a tight driver.
+
+    Lark compiles the grammar and its callbacks (the builder's methods, with Lark's
+    child filters); ``run`` replays Lark's shift/reduce loop over them. Lark's own
+    ``ParserState.feed_token`` looks non-terminals up by ``Token`` keys, whose
+    ``__eq__`` is Python code: re-keying by plain strings and precomputing each
+    rule's (size, origin, callback) makes parsing about twice as fast.
+    """
+
+    def __init__(self, parser: Lark):
+        inner = parser.parser.parser.parser
+        table = inner.parse_table
+        self.start = table.start_states["start"]
+        self.end = table.end_states["start"]
+        reductions: dict[int, tuple] = {}
+        self.states: dict[int, dict[str, tuple]] = {}
+        for state, actions in table.states.items():
+            row = {}
+            for symbol, (action, arg) in actions.items():
+                if action is Shift:
+                    row[str(symbol)] = (True, arg)
+                else:
+                    if id(arg) not in reductions:
+                        reductions[id(arg)] = (len(arg.expansion), str(arg.origin.name), inner.callbacks[arg])
+                    row[str(symbol)] = (False, reductions[id(arg)])
+            self.states[state] = row
+
+    def run(self, tokens: list, end_token: Token) -> object:
+        """Parse a token list; raises ``UnexpectedToken`` as Lark would."""
+        states = self.states
+        state_stack = [self.start]
+        value_stack: list = []
+        end_state = self.end
+        for token in itertools.chain(tokens, (end_token,)):
+            while True:
+                row = states[state_stack[-1]]
+                try:
+                    shift, arg = row[token.type]
+                except KeyError:
+                    expected = {s for s in row if s.isupper()}
+                    raise UnexpectedToken(token, expected) from None
+                if shift:
+                    state_stack.append(arg)
+                    value_stack.append(token)
+                    break
+                size, origin, callback = arg
+                if size:
+                    children = value_stack[-size:]
+                    del state_stack[-size:]
+                    del value_stack[-size:]
+                else:
+                    children = []
+                value_stack.append(callback(children))
+                state_stack.append(states[state_stack[-1]][origin][1])
+                if token is end_token and state_stack[-1] == end_state:
+                    return value_stack[-1]
+        raise AssertionError("the LALR driver ended without accepting")  # unreachable for LALR tables
+
+
 _local = threading.local()
 
 
-def _parser() -> tuple[Lark, "_Builder"]:
-    """One Lark parser and builder per thread (the builder carries per-document state)."""
-    if not hasattr(_local, "parser"):
+def _parser() -> tuple[_Tables, "_Builder"]:
+    """One compiled parser and builder per thread (the builder carries per-document state)."""
+    if not hasattr(_local, "tables"):
         grammar = resources.files("kspec.grammar").joinpath("yaml.lark").read_text(encoding="utf-8")
         builder = _Builder()
-        _local.parser = Lark(grammar, parser="lalr", lexer=_NoLexer, transformer=builder)
+        _local.tables = _Tables(Lark(grammar, parser="lalr", lexer=_NoLexer, transformer=builder))
         _local.builder = builder
-    return _local.parser, _local.builder
+    return _local.tables, _local.builder
 
 
 def _read_document(source: Source, chunk: _Chunk, index: int, schema: str) -> Document:
@@ -195,14 +257,10 @@ def _read_document(source: Source, chunk: _Chunk, index: int, schema: str) -> Do
     if not tokens:
         return Document(root=None, index=index, explicit=False, source=source,
                         start=chunk.start, end=chunk.end)
-    parser, builder = _parser()
+    tables, builder = _parser()
     builder.begin(source, schema)
-    state = parser.parse_interactive(None).parser_state
     try:
-        for token in tokens:
-            state.feed_token(token)
-        end = Token("$END", "", chunk.end, None, None, None, None, chunk.end)
-        root = state.feed_token(end, True)
+        root = tables.run(tokens, Token("$END", "", chunk.end, None, None, None, None, chunk.end))
     except UnexpectedToken as error:
         raise _syntax_error(source, error) from None
     finally:
@@ -224,6 +282,8 @@ def _syntax_error(source: Source, error: UnexpectedToken) -> ReadError:
     token = error.token
     expected = set(error.expected)
     found = _DESCRIBE.get(token.type, token.type)
+    if token.type in ("SCALAR", "SKEY"):
+        found = f"{found.removeprefix('a ')} {token.value[:40]!r}"
     if token.type in ("BMAP", "BSEQ") and "BEND" in expected:
         message = (f"bad indentation: {found} starts here, indented deeper than the entries "
                    f"before it; align it with its siblings or give it a parent key")
@@ -237,7 +297,9 @@ def _syntax_error(source: Source, error: UnexpectedToken) -> ReadError:
         message = "empty entry in a flow collection (two commas in a row?)"
     else:
         wanted = sorted({_DESCRIBE.get(e, e) for e in expected if not e.startswith("__")})
-        message = f"unexpected {found}" + (f"; expected {', '.join(wanted)}" if wanted else "")
+        message = f"unexpected {found}"
+        if 0 < len(wanted) <= 4:
+            message += f"; expected {' or '.join(wanted)}"
     offset = token.start_pos if token.start_pos is not None else len(source.text)
     return ReadError(message, source, offset)
 
@@ -354,8 +416,20 @@ class _Builder(Transformer):
         return c[0], self._empty(c[0].end)
 
     # -- collections ---------------------------------------------------------------
+    # Lists are built left-recursively: the first item's fresh child list is the list.
+    def list_first(self, c):
+        return c
+
+    def list_next(self, c):
+        c[0].append(c[1])
+        return c[0]
+
+    def list_next_after_comma(self, c):
+        c[0].append(c[2])
+        return c[0]
+
     def block_mapping(self, c):
-        pairs = c[1:-1]
+        pairs = c[1]
         return self._mapping(pairs, "block", c[0].start_pos, pairs[-1][1].end)
 
     def flow_mapping(self, c):
@@ -364,19 +438,17 @@ class _Builder(Transformer):
     def flow_mapping_empty(self, c):
         return Mapping((), "flow", None, self.source, c[0].start_pos, c[1].end_pos)
 
-    def flow_mapping_items(self, c):
-        return c[::2]
-
     def single_pair_mapping(self, c):
         key, value = c[0]
         return Mapping((c[0],), "flow", None, self.source, key.start, value.end)
 
     def block_sequence(self, c):
-        items = tuple(c[1:-1])
+        items = tuple(c[1])
         return Sequence(items, "block", None, self.source, c[0].start_pos, items[-1].end)
 
     def indentless_sequence(self, c):
-        return Sequence(tuple(c), "block", None, self.source, c[0].start, c[-1].end)
+        items = tuple(c[0])
+        return Sequence(items, "block", None, self.source, items[0].start, items[-1].end)
 
     def entry(self, c):
         return c[1]
@@ -389,9 +461,6 @@ class _Builder(Transformer):
 
     def flow_sequence_empty(self, c):
         return Sequence((), "flow", None, self.source, c[0].start_pos, c[1].end_pos)
-
-    def flow_sequence_items(self, c):
-        return c[::2]
 
     def _mapping(self, pairs, style: str, start: int, end: int) -> Mapping:
         seen: dict = {}

@@ -303,8 +303,9 @@ class Scanner:
     def misplaced_value_message(self) -> str:
         last = self.tokens[-1] if self.tokens else None
         if last is not None and last.type == "SCALAR" and "\n" in self.text[last.start_pos:last.end_pos]:
-            return ("':' ends a value that spans several lines, but a key must fit on one line; "
-                    "check the indentation of the lines above")
+            line = self.source.line_column(last.start_pos)[0]
+            return (f"bad indentation: this line reads as the continuation of the value on line "
+                    f"{line}, so its ':' cannot start a key; align the key with its siblings")
         return "a mapping value ':' is not allowed here; check the indentation, or quote a value containing ': '"
 
     def fetch_flow_start(self, ch: str) -> None:
@@ -498,6 +499,7 @@ class Scanner:
         parent = self.indent
         min_indent = max(parent + 1, 0)
         lines: list[str] = []
+        last_break = False
         q = p + 1 if p < end else end
         if digit:
             indent = max(parent, 0) + int(digit)
@@ -518,8 +520,9 @@ class Scanner:
                 if not text[q + spaces:line_end].strip(" \t"):
                     self.tab_error(q + spaces)
                 break
+            last_break = line_end < end
             q = line_end + 1 if line_end < end else end
-        value = _block_scalar_value(lines, folded, chomp)
+        value = _block_scalar_value(lines, folded, chomp, last_break)
         self.tokens.append(_token("SCALAR", value, start, content_end, "folded" if folded else "literal"))
         self.pos = q
         self.line_start = q
@@ -585,9 +588,12 @@ def _odd_backslashes(text: str) -> bool:
     return (len(text) - len(text.rstrip("\\"))) % 2 == 1
 
 
-def _block_scalar_value(lines: list[str], folded: bool, chomp: str | None) -> str:
+def _block_scalar_value(lines: list[str], folded: bool, chomp: str | None, last_break: bool) -> str:
     """Join a block scalar's content lines (indentation removed) and apply chomping.
-    The end of input ends the last line as a line break would (as the YAML test suite reads it)."""
+
+    A last line cut by the end of input has no line break to keep, as libyaml and
+    go-yaml v2 (what Kubernetes reads with) decide: ``key: |`` + ``  x`` at EOF is "x".
+    """
     last = len(lines) - 1
     while last >= 0 and not lines[last]:
         last -= 1
@@ -600,9 +606,10 @@ def _block_scalar_value(lines: list[str], folded: bool, chomp: str | None) -> st
         body = "\n".join(lines[:last + 1])
     if chomp == "-":
         return body
+    content_break = "\n" if last >= 0 and (last < len(lines) - 1 or last_break) else ""
     if chomp == "+":
-        return body + ("\n" if last >= 0 else "") + "\n" * trailing
-    return body + "\n" if last >= 0 else ""
+        return body + content_break + "\n" * (trailing if last_break else max(trailing - 1, 0))
+    return body + content_break
 
 
 def _fold_block(lines: list[str]) -> str:

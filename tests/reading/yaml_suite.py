@@ -17,8 +17,12 @@ from kspec.reading import ReadError, read_stream, to_python
 
 DEFAULT_SUITE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "yaml-test-suite"
 
-# Out of scope, with the reason (kept short: each is reported, none silently skipped).
-OUT_OF_SCOPE: dict[str, str] = {}
+# Out of scope, with the reason (each is reported, none silently skipped). kspec reads
+# YAML as Kubernetes does (go-yaml v2, a port of libyaml); where the suite's reading of
+# YAML 1.2 differs from libyaml's, kspec follows libyaml.
+_LIBYAML_EOF = ("a block scalar whose last line is cut by the end of input: libyaml/go-yaml "
+                "add no line break there, the suite does; kspec follows Kubernetes")
+OUT_OF_SCOPE: dict[str, str] = {"JEF9-02": _LIBYAML_EOF, "L24T-01": _LIBYAML_EOF}
 
 
 def _json_stream(text: str) -> list:

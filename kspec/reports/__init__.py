@@ -1,0 +1,1 @@
+"""Renderers: turn results into text or JSON. No decisions are made here."""
