@@ -123,7 +123,7 @@ def _split_documents(source: Source) -> tuple[list[_Chunk], list[ReadError]]:
                     chunks.append(_Chunk(start=prefix_start, end=at, explicit=False))
                 elif handles.get("__directives__"):
                     errors.append(ReadError("directives must be followed by '---'", source, prefix_start))
-            prefix_start = line_end
+            prefix_start = min(line_end + 1, len(text))
     if current is not None:
         chunks.append(current)
     else:
@@ -304,6 +304,23 @@ def _syntax_error(source: Source, error: UnexpectedToken) -> ReadError:
     return ReadError(message, source, offset)
 
 
+class _Entries(list):
+    """A block sequence's items while it is parsed, with the offsets of its first '-'
+    and of its end (the end of the last item, or of the last '-' when that is empty)."""
+
+    __slots__ = ("start", "end")
+
+    def __init__(self, start: int, first: Node):
+        super().__init__((first,))
+        self.start = start
+        self.end = first.end
+
+    def add(self, node: Node) -> "_Entries":
+        self.append(node)
+        self.end = node.end
+        return self
+
+
 class _Builder(Transformer):
     """Builds nodes as the LALR parser reduces. One method per grammar alias; pairs
     are (key node, value node) tuples collected by the mapping methods."""
@@ -333,12 +350,15 @@ class _Builder(Transformer):
         return self._scalar(c[0])
 
     def alias(self, c):
+        """The anchored node, spanning the alias: its contents keep the positions where
+        they were written (the lines to edit), the node itself sits where it is used."""
         tok = c[0]
         try:
-            return self.anchors[tok.value]
+            anchored = self.anchors[tok.value]
         except KeyError:
             raise self._error(f"undefined alias *{tok.value}; define '&{tok.value}' before "
                               f"using it", tok.start_pos) from None
+        return attrs.evolve(anchored, start=tok.start_pos, end=tok.end_pos)
 
     # -- properties ------------------------------------------------------------
     def tag_only(self, c):
@@ -376,8 +396,6 @@ class _Builder(Transformer):
                 value = resolve_tagged(node.text, tag, self.resolve)
             except TagError as error:
                 raise self._error(str(error), node.start) from None
-            if tag.startswith("!") and tag != "!" and node.style == "plain":
-                value = node.value  # an application tag leaves resolution as it was
             return attrs.evolve(node, value=value, tag=tag)
         return attrs.evolve(node, tag=tag)
 
@@ -430,7 +448,8 @@ class _Builder(Transformer):
 
     def block_mapping(self, c):
         pairs = c[1]
-        return self._mapping(pairs, "block", c[0].start_pos, pairs[-1][1].end)
+        last_key, last_value = pairs[-1]
+        return self._mapping(pairs, "block", c[0].start_pos, max(last_key.end, last_value.end))
 
     def flow_mapping(self, c):
         return self._mapping(c[1], "flow", c[0].start_pos, c[-1].end_pos)
@@ -443,18 +462,24 @@ class _Builder(Transformer):
         return Mapping((c[0],), "flow", None, self.source, key.start, value.end)
 
     def block_sequence(self, c):
-        items = tuple(c[1])
-        return Sequence(items, "block", None, self.source, c[0].start_pos, items[-1].end)
+        entries = c[1]
+        return Sequence(tuple(entries), "block", None, self.source, c[0].start_pos, entries.end)
 
     def indentless_sequence(self, c):
-        items = tuple(c[0])
-        return Sequence(items, "block", None, self.source, items[0].start, items[-1].end)
+        entries = c[0]
+        return Sequence(tuple(entries), "block", None, self.source, entries.start, entries.end)
 
-    def entry(self, c):
-        return c[1]
+    def entries_first(self, c):
+        return _Entries(c[0].start_pos, c[1])
 
-    def entry_empty(self, c):
-        return self._empty(c[0].end_pos)
+    def entries_first_empty(self, c):
+        return _Entries(c[0].start_pos, self._empty(c[0].end_pos))
+
+    def entries_next(self, c):
+        return c[0].add(c[2])
+
+    def entries_next_empty(self, c):
+        return c[0].add(self._empty(c[1].end_pos))
 
     def flow_sequence(self, c):
         return Sequence(tuple(c[1]), "flow", None, self.source, c[0].start_pos, c[-1].end_pos)

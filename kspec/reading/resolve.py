@@ -49,6 +49,9 @@ _GO_INT = re.compile(r"([-+]?)(?:0[xX]([0-9a-fA-F]+)|0[oO]([0-7]+)|0[bB]([01]+)|
 _CORE_INT = re.compile(r"[-+]?[0-9]+\Z|0o([0-7]+)\Z|0x([0-9a-fA-F]+)\Z")
 _CORE_FLOAT = _GO_FLOAT
 
+# A scalar starting with '.' goes straight to Go's ParseFloat (no '_' removal).
+_GO_DOT_FLOAT = re.compile(r"\.[0-9]+(?:[eE][-+]?[0-9]+)?\Z")
+
 _INT64 = 1 << 63
 _UINT64 = 1 << 64
 _MISSING = object()
@@ -88,6 +91,8 @@ def resolve_kubernetes(text: str) -> object:
         return value
     if text[0] not in _NUMBER_START:
         return text
+    if text[0] == ".":
+        return float(text) if _GO_DOT_FLOAT.match(text) else text
     plain = text.replace("_", "") if "_" in text else text
     number = _go_parse_int(plain)
     if number is not None:

@@ -181,11 +181,14 @@ class Scanner:
         raise self.error("tab character used for indentation; YAML indents with spaces only", offset)
 
     def check_flow_line_indentation(self, line_start: int, pos: int) -> None:
+        """Lines inside a flow collection are indented more than the enclosing block;
+        one that is not is almost always the next entry after a forgotten bracket."""
         indent = len(_INDENT.match(self.text, line_start, pos).group())
         if indent <= self.indent and self.text[pos] not in "]}" or indent < self.indent:
-            raise self.error(
-                f"a line inside a flow collection must be indented more than the "
-                f"enclosing block (column {self.indent + 1})", pos)
+            bracket, offset = self.flow_open[-1]
+            line = self.source.line_column(line_start)[0]
+            raise self.error(f"unterminated flow collection: '{bracket}' is not closed before "
+                             f"line {line}, which is indented as a new block entry", offset)
 
     # -- indentation --------------------------------------------------------
     def unwind(self, column: int) -> None:
@@ -449,7 +452,7 @@ class Scanner:
             if not double:
                 value = value.replace("''", "'")
         if double and "\\" in raw:
-            value = self.unescape(value, start)
+            value = self.unescape(value, raw, start + 1)
         self.tokens.append(_token("SCALAR", value, start, m.end(), "double" if double else "single"))
         self.pos = m.end()
 
@@ -467,7 +470,8 @@ class Scanner:
                                      f"more than column {self.indent + 1}", content)
             newline = text.find("\n", line_start, stop)
 
-    def unescape(self, value: str, start: int) -> str:
+    def unescape(self, value: str, raw: str, raw_start: int) -> str:
+        """Replace escape sequences; ``raw`` (before folding) locates a bad one."""
         def replace(m: re.Match) -> str:
             code = m.group(1)
             if code[0] in _HEX_LENGTH and len(code) > 1:
@@ -475,8 +479,9 @@ class Scanner:
             try:
                 return _ESCAPES[code]
             except KeyError:
+                at = raw_start + max(raw.find("\\" + code), 0)
                 raise self.error(f"invalid escape sequence '\\{code}' in a double-quoted value; "
-                                 f"write '\\\\' for a backslash", start) from None
+                                 f"write '\\\\' for a backslash", at) from None
 
         return _ESCAPE.sub(replace, value)
 
