@@ -18,6 +18,7 @@ import attrs
 from kspec.reading.errors import ReadError
 from kspec.reading.nodes import Document, Mapping, Scalar, Sequence, to_python
 from kspec.reading.parser import read_stream
+from kspec.reading.source import Source, normalise
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -63,6 +64,8 @@ class Loaded:
     manifests: tuple[Manifest, ...]
     errors: tuple[ReadError, ...]
     files: tuple[str, ...]
+    # The text of every file read, by path, so reports can quote the offending line.
+    sources: dict = attrs.field(factory=dict, eq=False)
 
 
 def discover(paths: Iterable[str]) -> tuple[list[str], list[ReadError]]:
@@ -97,16 +100,19 @@ def load(paths: Iterable[str], *, schema: str = "kubernetes", stdin: TextIO | No
     """Read every object under ``paths``."""
     files, errors = discover(paths)
     manifests: list[Manifest] = []
+    sources: dict[str, Source] = {}
     for path in files:
         try:
             text = _read_text(path, stdin)
         except ReadError as error:
             errors.append(error)
             continue
-        found, problems = load_text(text, "<stdin>" if path == STDIN else path, schema=schema)
+        name = "<stdin>" if path == STDIN else path
+        found, problems = load_text(text, name, schema=schema)
         manifests.extend(found)
         errors.extend(problems)
-    return Loaded(manifests=tuple(manifests), errors=tuple(errors), files=tuple(files))
+        sources[name] = found[0].node.source if found else Source(name, normalise(text))
+    return Loaded(manifests=tuple(manifests), errors=tuple(errors), files=tuple(files), sources=sources)
 
 
 def load_text(text: str, path: str, *, schema: str = "kubernetes") -> tuple[list[Manifest], list[ReadError]]:

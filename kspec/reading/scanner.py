@@ -50,16 +50,19 @@ _INDENT = re.compile(r" *")
 
 # One line's worth of a plain scalar (YAML 1.2 ns-plain-char rules): stops before
 # ": ", " #", the line end, and in flow context before , [ ] { }.
-_PLAIN_BLOCK = re.compile(r"(?:[^\s:]+|:(?=\S)|[ \t]+(?=[^\s:#]|:\S))+")
-_PLAIN_FLOW = re.compile(r"(?:[^\s:,\[\]{}]+|:(?=[^\s,\[\]{}])|[ \t]+(?=[^\s:#,\[\]{}]|:[^\s,\[\]{}]))+")
+# YAML white space is only space and tab (and line breaks): never Python's \s, which
+# would also stop at a no-break space inside a value.
+_PLAIN_BLOCK = re.compile(r"(?:[^ \t\n:]+|:(?=[^ \t\n])|[ \t]+(?=[^ \t\n:#]|:[^ \t\n]))+")
+_PLAIN_FLOW = re.compile(
+    r"(?:[^ \t\n:,\[\]{}]+|:(?=[^ \t\n,\[\]{}])|[ \t]+(?=[^ \t\n:#,\[\]{}]|:[^ \t\n,\[\]{}]))+")
 
 _SINGLE_ONE_LINE = re.compile(r"'([^'\n]*)'(?!')")
 _SINGLE = re.compile(r"'((?:[^']|'')*)'")
 _DOUBLE_ONE_LINE = re.compile(r'"([^"\\\n]*)"')
 _DOUBLE = re.compile(r'"((?:[^"\\]|\\.)*)"', re.S)
 
-_ANCHOR_NAME = re.compile(r"[^\s,\[\]{}]+")
-_TAG = re.compile(r"!(?:<([^>\s]*)>|([0-9A-Za-z-]*!)?([^\s!,\[\]{}]*))")
+_ANCHOR_NAME = re.compile(r"[^ \t\n,\[\]{}]+")
+_TAG = re.compile(r"!(?:<([^> \t\n]*)>|([0-9A-Za-z-]*!)?([^ \t\n!,\[\]{}]*))")
 _BLOCK_HEADER = re.compile(r"(?:([1-9])([-+])?|([-+])([1-9])?)?(?:[ \t]+(?:#[^\n]*)?)?(?=\n|\Z)")
 
 _ESCAPES = {

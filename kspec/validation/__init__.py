@@ -1,0 +1,1 @@
+"""Validation: schema, semantic and cross-object checks that turn objects into findings."""
