@@ -13,6 +13,7 @@ from typing import Sequence as Seq
 from kspec import __version__
 from kspec.reading.loader import load
 from kspec.reports import documents
+from kspec.validation.findings import SEVERITIES
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -43,6 +44,31 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="scalar resolution: as the API server reads YAML (YAML 1.1, default) "
                             "or the YAML 1.2 core schema")
     parse.set_defaults(run=_run_parse)
+
+    validate = commands.add_parser(
+        "validate", help="check manifests: schema, API-server rules, cross-object checks",
+        description="Check manifests the way the API server would (schema of a Kubernetes version, "
+                    "semantic rules) plus mistakes it accepts but that break the app (cross-object "
+                    "checks). Exit 0 when no finding reaches --fail-on, 1 when one does, 2 when "
+                    "input cannot be read.")
+    validate.add_argument("paths", nargs="*", metavar="PATH",
+                          help="file, directory (recursive *.yaml, *.yml, *.json) or - for stdin")
+    validate.add_argument("--format", choices=("text", "json", "sarif", "junit", "github"), default="text")
+    validate.add_argument("--strict", action="store_true",
+                          help="unknown fields are errors (kubectl --validate=strict), not warnings")
+    validate.add_argument("--kubernetes-version", metavar="X.Y",
+                          help="the version whose schemas to check against (default: the newest bundled)")
+    validate.add_argument("--crd-dir", action="append", default=[], metavar="DIR",
+                          help="read CustomResourceDefinitions from DIR (repeatable) to validate custom resources")
+    validate.add_argument("--disable", action="append", default=[], metavar="ID[,ID...]",
+                          help="do not report these rules (repeatable)")
+    validate.add_argument("--severity", choices=SEVERITIES, default="info",
+                          help="report findings of this severity and above (default: info, i.e. all)")
+    validate.add_argument("--fail-on", choices=SEVERITIES, default="error",
+                          help="exit 1 when a finding of this severity or above remains (default: error)")
+    validate.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    validate.add_argument("--list-rules", action="store_true", help="list every rule and exit")
+    validate.set_defaults(run=_run_validate)
     return parser
 
 
@@ -60,6 +86,50 @@ def _run_parse(args: argparse.Namespace) -> int:
         print(f"kspec: no Kubernetes objects found in {' '.join(args.paths)}", file=sys.stderr)
         return EXIT_INPUT
     return EXIT_OK
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    # Imported here: the schema data loads lazily, and `kspec parse` does not need it.
+    from kspec.reports.findings import ReportContext, render, render_rules_markdown
+    from kspec.validation.findings import RULES, SEVERITY_RANK
+    from kspec.validation.schema import SchemaValidator
+    from kspec.validation.validate import ValidateOptions, validate
+
+    if args.list_rules:
+        print(render_rules_markdown(RULES), end="")
+        return EXIT_OK
+    if not args.paths:
+        print("kspec validate: error: give at least one PATH (or - for stdin)", file=sys.stderr)
+        return EXIT_INPUT
+    disabled = frozenset(part.strip() for value in args.disable for part in value.split(",") if part.strip())
+    unknown = sorted(disabled - set(RULES.ids()))
+    if unknown:
+        print(f"kspec validate: error: unknown rule id(s) in --disable: {', '.join(unknown)} "
+              f"(see kspec validate --list-rules)", file=sys.stderr)
+        return EXIT_INPUT
+    if args.kubernetes_version:
+        try:
+            SchemaValidator(args.kubernetes_version)
+        except ValueError as error:
+            print(f"kspec validate: error: {error}", file=sys.stderr)
+            return EXIT_INPUT
+    loaded = load(args.paths)
+    crd_manifests = load(args.crd_dir).manifests if args.crd_dir else ()
+    options = ValidateOptions(strict=args.strict, kubernetes_version=args.kubernetes_version,
+                              disable=disabled, min_severity=args.severity)
+    result = validate(loaded, options, crd_manifests)
+    color = args.color == "always" or (args.color == "auto" and args.format == "text" and sys.stdout.isatty())
+    context = ReportContext(rules=RULES, sources=loaded.sources, objects=result.objects,
+                            files=result.files, color=color, tool_version=__version__)
+    print(render(args.format, result.findings, context))
+    if result.read_failed:
+        return EXIT_INPUT
+    if not result.objects:
+        print(f"kspec validate: error: no Kubernetes objects found in {' '.join(args.paths)}", file=sys.stderr)
+        return EXIT_INPUT
+    threshold = SEVERITY_RANK[args.fail_on]
+    failing = any(SEVERITY_RANK[f.severity] <= threshold for f in result.findings)
+    return EXIT_FINDINGS if failing else EXIT_OK
 
 
 def main(argv: Seq[str] | None = None) -> int:

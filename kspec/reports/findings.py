@@ -22,7 +22,8 @@ from kspec.reading.source import Source
 from kspec.validation.findings import SEVERITIES, Finding, Rule, RuleRegistry
 
 FORMATS = ("text", "json", "sarif", "junit", "github")
-INFORMATION_URI = "https://kspec.dev"
+# No public home page yet; SARIF omits informationUri when it is empty.
+INFORMATION_URI = ""
 
 
 def _sources(value: Mapping[str, Source]) -> Mapping[str, Source]:

@@ -119,13 +119,12 @@ def sarif_log(findings: Iterable[Finding], context: ReportContext) -> dict:
             result["properties"] = properties
         results.append(result)
 
+    driver: dict = {"name": "kspec", "version": context.tool_version}
+    if context.information_uri:
+        driver["informationUri"] = context.information_uri
+    driver["rules"] = [rule_descriptor(rule) for rule in rules]
     run: dict = {
-        "tool": {"driver": {
-            "name": "kspec",
-            "version": context.tool_version,
-            "informationUri": context.information_uri,
-            "rules": [rule_descriptor(rule) for rule in rules],
-        }},
+        "tool": {"driver": driver},
         "columnKind": "unicodeCodePoints",
         "results": results,
     }

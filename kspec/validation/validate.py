@@ -1,0 +1,126 @@
+"""``kspec validate``: every check over a loaded input set, then filtering.
+
+Order: read errors become findings; documents that are not Kubernetes objects are
+skipped with an info finding; each object is schema-checked, decoded and
+semantically checked; then the whole set is cross-checked. Filters apply last:
+``--disable``, the minimum severity, and the ``kspec.dev/ignore`` annotation.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from importlib import resources
+from typing import Iterable
+
+import attrs
+
+from kspec.api.registry import decode_object
+from kspec.reading.errors import ReadError
+from kspec.reading.loader import Loaded, Manifest, load_text
+from kspec.validation.crossobject import Checked, run_cross_object
+from kspec.validation.findings import RULES, SEVERITY_RANK, Finding, finding_at
+from kspec.validation.schema import CrdSchemas, SchemaValidator, object_id
+from kspec.validation.semantic import run_semantic
+
+IGNORE_ANNOTATION = "kspec.dev/ignore"
+
+YAML_SYNTAX = RULES.define(
+    "yaml-syntax", "error", "the file cannot be read as YAML",
+    "The YAML is malformed (bad indentation, a tab used for indentation, an unterminated string "
+    "or bracket, a duplicate key, ...) or a document is not a mapping. kubectl would refuse the whole "
+    "file. The message says what to fix and the caret shows where.", category="reading")
+NOT_KUBERNETES = RULES.define(
+    "not-kubernetes", "info", "a YAML document is not a Kubernetes object and was skipped",
+    "Documents without apiVersion and kind (kustomization.yaml, Helm values.yaml, CI configs) are "
+    "recognised and skipped, so a directory of mixed YAML can be validated as a whole.",
+    category="reading")
+
+# Files that are YAML but never Kubernetes objects, whatever they contain.
+_NOT_OBJECT_FILES = {"kustomization.yaml", "kustomization.yml", "Kustomization", "Chart.yaml",
+                     "values.yaml", "values.yml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml"}
+# Tool configurations that look like objects but are never sent to the API server.
+_NOT_OBJECT_GROUPS = {"kustomize.config.k8s.io", "config.kubernetes.io", "kpt.dev"}
+_NOT_OBJECT_KINDS = {("v1", "Config")}  # a kubeconfig
+
+
+@attrs.frozen(kw_only=True)
+class ValidateOptions:
+    strict: bool = False
+    kubernetes_version: str | None = None
+    disable: frozenset[str] = frozenset()
+    min_severity: str = "info"
+
+
+@attrs.frozen(kw_only=True)
+class Validation:
+    """The outcome: findings (filtered, sorted) and what was checked."""
+
+    findings: tuple[Finding, ...]
+    objects: tuple[tuple[str, str], ...]
+    files: int
+    read_failed: bool
+
+
+def validate(loaded: Loaded, options: ValidateOptions = ValidateOptions(),
+             crd_manifests: Iterable[Manifest] = ()) -> Validation:
+    """Run every check on a loaded input set."""
+    schema = SchemaValidator(options.kubernetes_version)
+    crds = CrdSchemas.from_manifests([*_builtin_crds(), *loaded.manifests, *crd_manifests])
+    findings = [_read_error_finding(error) for error in loaded.errors]
+    checked: list[Checked] = []
+    objects: list[tuple[str, str]] = []
+    ignored: dict[str, frozenset[str]] = {}
+    for manifest in loaded.manifests:
+        if not _is_kubernetes_object(manifest):
+            findings.append(finding_at(NOT_KUBERNETES, manifest.node,
+                                       f"{os.path.basename(manifest.file)} is not a Kubernetes object "
+                                       f"(a tool's configuration, or no apiVersion and kind); skipped"))
+            continue
+        oid = object_id(manifest)
+        objects.append((oid, manifest.file))
+        findings += schema.validate(manifest, strict=options.strict, crds=crds)
+        obj = decode_object(manifest)
+        findings += run_semantic(obj, oid, manifest.node)
+        checked.append(Checked(obj=obj, object_id=oid))
+        ignore = obj.metadata.annotations.get(IGNORE_ANNOTATION)
+        if ignore:
+            ignored[oid] = frozenset(part.strip() for part in ignore.split(",") if part.strip())
+    findings += run_cross_object(checked)
+    kept = [f for f in findings if _kept(f, options, ignored)]
+    kept.sort(key=Finding.sort_key)
+    return Validation(findings=tuple(kept), objects=tuple(objects), files=len(loaded.files),
+                      read_failed=bool(loaded.errors))
+
+
+@functools.cache
+def _builtin_crds() -> tuple[Manifest, ...]:
+    """The CustomResourceDefinitions of kspec's own kinds (NodePool, Scenario)."""
+    text = resources.files("kspec.api").joinpath("kspec-crds.yaml").read_text(encoding="utf-8")
+    manifests, errors = load_text(text, "kspec-crds.yaml")
+    assert not errors, errors  # shipped with kspec; a test reads it
+    return tuple(manifests)
+
+
+def _is_kubernetes_object(manifest: Manifest) -> bool:
+    if os.path.basename(manifest.file) in _NOT_OBJECT_FILES:
+        return False
+    api_version, kind = manifest.field("apiVersion"), manifest.field("kind")
+    if isinstance(api_version, str) and (api_version.rpartition("/")[0] in _NOT_OBJECT_GROUPS
+                                         or (api_version, kind) in _NOT_OBJECT_KINDS):
+        return False
+    return api_version is not None or kind is not None
+
+
+def _kept(finding: Finding, options: ValidateOptions, ignored: dict[str, frozenset[str]]) -> bool:
+    if finding.rule in options.disable:
+        return False
+    if SEVERITY_RANK[finding.severity] > SEVERITY_RANK[options.min_severity]:
+        return False
+    suppressed = ignored.get(finding.object)
+    return not (suppressed and (finding.rule in suppressed or "all" in suppressed))
+
+
+def _read_error_finding(error: ReadError) -> Finding:
+    return Finding(rule=YAML_SYNTAX.id, severity="error", message=error.message, file=error.path,
+                   line=error.line or 1, column=error.column or 1)
