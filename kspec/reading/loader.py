@@ -15,7 +15,7 @@ from typing import Iterable, TextIO
 
 import attrs
 
-from kspec.reading.errors import ReadError
+from kspec.reading.errors import NotAnObject, ReadError
 from kspec.reading.nodes import Document, Mapping, Scalar, Sequence, to_python
 from kspec.reading.parser import read_stream
 from kspec.reading.source import Source, normalise
@@ -152,9 +152,9 @@ def _list_items(root: Mapping) -> Sequence | None:
     return None
 
 
-def _not_a_mapping(node, what: str) -> ReadError:
+def _not_a_mapping(node, what: str) -> NotAnObject:
     shape = "a sequence" if isinstance(node, Sequence) else f"the scalar {node.text[:40]!r}"
-    return ReadError(f"{what} is {shape}; a Kubernetes object is a mapping with apiVersion and kind",
+    return NotAnObject(f"{what} is {shape}; a Kubernetes object is a mapping with apiVersion and kind",
                      node.source, node.start)
 
 

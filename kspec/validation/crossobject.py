@@ -45,7 +45,8 @@ STATEFULSET_SERVICE = _rule(
 TARGET_MISSING = _rule(
     "target-missing", "warning", "an autoscaler targets, or a disruption budget selects, nothing in the set",
     "A HorizontalPodAutoscaler's scaleTargetRef must name a workload, and a PodDisruptionBudget's "
-    "selector should match some pod template; otherwise it has no effect.")
+    "selector should match some pod template; otherwise it has no effect. The target may already "
+    "live in the cluster, so this is a warning.")
 REFERENCE_NOT_FOUND = _rule(
     "reference-not-found", "warning",
     "a ConfigMap, Secret, PVC, ServiceAccount or PriorityClass referenced by a pod is not in the set",
@@ -54,7 +55,7 @@ REFERENCE_NOT_FOUND = _rule(
     "The object may already exist in the cluster, so this is a warning; references marked "
     "optional: true are not reported.")
 SELECTOR_OVERLAP = _rule(
-    "selector-overlap", "warning", "two controllers in one namespace can select the same pods",
+    "selector-overlap", "warning", "two controllers in one directory select each other's pods",
     "When a controller's selector (Deployment, ReplicaSet, StatefulSet, DaemonSet, "
     "ReplicationController) matches the pod template of another, they fight over the pods: each "
     "adopts or deletes pods the other created. Give each controller a label no other selects. Like duplicate-object, this "

@@ -63,7 +63,7 @@ DUPLICATE_NAME = _rule(
     "duplicate-name", "error", "two containers, volumes, ports or mounts share a name",
     "Container names must be unique across containers and initContainers, volume names within a pod, "
     "port names within a container and mount paths within a container; the API server rejects "
-    "duplicates (`Duplicate value`).")
+    "duplicates (`Duplicate value`). Rename one of the two.")
 VOLUME_MOUNT_UNDECLARED = _rule(
     "volume-mount-undeclared", "error", "a volumeMount names a volume the pod does not declare",
     "Each volumeMounts[].name must be the name of an entry of the pod's volumes (spec.volumes); "
@@ -76,7 +76,8 @@ PORT_INVALID = _rule(
 NODEPORT_RANGE = _rule(
     "nodeport-range", "warning", "a nodePort is outside the default range 30000-32767",
     "Clusters allocate NodePorts from --service-node-port-range, 30000-32767 by default; a nodePort "
-    "outside it is rejected unless the cluster was configured otherwise.")
+    "outside it is rejected unless the cluster was configured otherwise. Pick a port in the range or "
+    "leave nodePort out to get one allocated.")
 REQUESTS_EXCEED_LIMITS = _rule(
     "requests-exceed-limits", "error", "a resource request is greater than its limit",
     "The API server requires requests <= limits for every resource of a container "
@@ -85,11 +86,13 @@ REQUESTS_EXCEED_LIMITS = _rule(
 RESTART_POLICY = _rule(
     "restart-policy", "error", "the pod template's restartPolicy is not allowed for this kind",
     "Deployments, ReplicaSets, StatefulSets, DaemonSets and ReplicationControllers only accept "
-    "restartPolicy Always; Jobs and CronJobs only OnFailure or Never.")
+    "restartPolicy Always; Jobs and CronJobs only OnFailure or Never. The API server rejects other "
+    "combinations: a Job's pods must be able to finish.")
 IMAGE_MISSING = _rule(
     "image-missing", "error", "a container has no image",
     "Every container needs an image; the API server rejects pods and pod templates whose container "
-    "has no `image` (`Required value`).")
+    "has no `image` (`Required value`). A kustomize patch may omit it on purpose; validate the built "
+    "output (`kustomize build | kspec validate -`) rather than the patch.")
 ROLLOUT_PARAMETERS = _rule(
     "rollout-parameters", "error", "the rolling update parameters cannot make progress",
     "maxSurge and maxUnavailable may not both be 0 (the rollout could neither add nor remove a pod), "
@@ -99,12 +102,13 @@ ROLLOUT_PARAMETERS = _rule(
 REPLICAS_NEGATIVE = _rule(
     "count-negative", "error", "a replica, completion, parallelism or history count is negative",
     "Counts such as replicas, completions, parallelism, backoffLimit, partition and history limits "
-    "must be >= 0.")
+    "must be >= 0. The API server rejects a negative value; use 0 to mean none.")
 CRON_SCHEDULE = _rule(
     "cron-schedule", "error", "the CronJob schedule cannot be parsed",
     "spec.schedule must be a cron expression of five fields (minute hour day-of-month month "
     "day-of-week) or a descriptor such as @hourly; the time zone goes in spec.timeZone, not in a "
-    "TZ= prefix.")
+    "TZ= prefix. The API server rejects a schedule the CronJob controller could not parse, so no Job "
+    "would ever run.")
 JOB_FIELDS = _rule(
     "job-fields", "error", "Job fields are inconsistent",
     "An Indexed Job needs spec.completions; with completions set, parallelism larger than "
@@ -112,15 +116,17 @@ JOB_FIELDS = _rule(
 HPA_REPLICAS = _rule(
     "hpa-replicas", "error", "HorizontalPodAutoscaler min/max replicas are inconsistent",
     "minReplicas must be at least 1 and maxReplicas at least minReplicas (`must be greater than or "
-    "equal to minReplicas`); a resource utilization target must be positive.")
+    "equal to minReplicas`); a resource utilization target must be positive. The API server rejects "
+    "the autoscaler otherwise.")
 PDB_BUDGET = _rule(
     "pdb-budget", "error", "a PodDisruptionBudget sets both or neither budget, or a bad value",
     "Set exactly one of minAvailable and maxUnavailable (`minAvailable and maxUnavailable cannot be "
-    "both set`); percentages may not exceed 100% and numbers may not be negative.")
+    "both set`); percentages may not exceed 100% and numbers may not be negative. The API server "
+    "rejects the budget otherwise.")
 PROBE_SUCCESS_THRESHOLD = _rule(
     "probe-success-threshold", "error", "a liveness or startup probe has successThreshold other than 1",
     "Liveness and startup probes must have successThreshold 1 (`must be 1`); only readiness probes "
-    "may require several consecutive successes.")
+    "may require several consecutive successes. Remove the field or set it to 1.")
 UNSUPPORTED_VALUE = _rule(
     "unsupported-value", "error", "a field has a value the API server does not support",
     "Many fields take one of a fixed set of values (imagePullPolicy, restartPolicy, protocol, Service "

@@ -16,7 +16,7 @@ from typing import Iterable
 import attrs
 
 from kspec.api.registry import decode_object
-from kspec.reading.errors import ReadError
+from kspec.reading.errors import NotAnObject, ReadError
 from kspec.reading.loader import Loaded, Manifest, load_text
 from kspec.validation.crossobject import Checked, run_cross_object
 from kspec.validation.findings import RULES, SEVERITY_RANK, Finding, finding_at
@@ -32,8 +32,9 @@ YAML_SYNTAX = RULES.define(
     "file. The message says what to fix and the caret shows where.", category="reading")
 NOT_KUBERNETES = RULES.define(
     "not-kubernetes", "info", "a YAML document is not a Kubernetes object and was skipped",
-    "Documents without apiVersion and kind (kustomization.yaml, Helm values.yaml, CI configs) are "
-    "recognised and skipped, so a directory of mixed YAML can be validated as a whole.",
+    "Documents without apiVersion and kind (kustomization.yaml, Helm values.yaml, CI configs), "
+    "documents that are lists rather than mappings, and tool configurations such as kubeconfigs "
+    "are recognised and skipped. A directory of mixed YAML can so be validated as a whole.",
     category="reading")
 
 # Files that are YAML but never Kubernetes objects, whatever they contain.
@@ -67,7 +68,10 @@ def validate(loaded: Loaded, options: ValidateOptions = ValidateOptions(),
     """Run every check on a loaded input set."""
     schema = SchemaValidator(options.kubernetes_version)
     crds = CrdSchemas.from_manifests([*_builtin_crds(), *loaded.manifests, *crd_manifests])
-    findings = [_read_error_finding(error) for error in loaded.errors]
+    unreadable = [e for e in loaded.errors if not isinstance(e, NotAnObject)]
+    findings = [_read_error_finding(error) for error in unreadable]
+    findings += [Finding(rule=NOT_KUBERNETES.id, severity="info", file=e.path, line=e.line, column=e.column,
+                         message=f"{e.message}; skipped") for e in loaded.errors if isinstance(e, NotAnObject)]
     checked: list[Checked] = []
     objects: list[tuple[str, str]] = []
     ignored: dict[str, frozenset[str]] = {}
@@ -90,7 +94,7 @@ def validate(loaded: Loaded, options: ValidateOptions = ValidateOptions(),
     kept = [f for f in findings if _kept(f, options, ignored)]
     kept.sort(key=Finding.sort_key)
     return Validation(findings=tuple(kept), objects=tuple(objects), files=len(loaded.files),
-                      read_failed=bool(loaded.errors))
+                      read_failed=bool(unreadable))
 
 
 @functools.cache
