@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, TypeVar
 
 import attrs
 
+V = TypeVar("V")
 
-class FrozenMap(Mapping[str, str]):
-    """An immutable, hashable string map (labels, annotations, nodeSelector, data).
+
+class FrozenMap(Mapping[str, V]):
+    """An immutable, hashable map with string keys (labels, annotations, nodeSelector,
+    data; ``ResourceList`` for quantities).
 
     Equal maps hash equally whatever order their keys were written in, so model
     states that contain them stay canonical.
@@ -16,11 +19,11 @@ class FrozenMap(Mapping[str, str]):
 
     __slots__ = ("_data", "_hash")
 
-    def __init__(self, data: Mapping[str, str] | None = None):
+    def __init__(self, data: Mapping[str, V] | None = None):
         self._data = dict(sorted((data or {}).items()))
         self._hash = None
 
-    def __getitem__(self, key: str) -> str:
+    def __getitem__(self, key: str) -> V:
         return self._data[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -42,11 +45,11 @@ class FrozenMap(Mapping[str, str]):
         return NotImplemented
 
     def __repr__(self) -> str:
-        return f"FrozenMap({self._data!r})"
+        return f"{type(self).__name__}({self._data!r})"
 
-    def set(self, key: str, value: str) -> "FrozenMap":
+    def set(self, key: str, value: V) -> "FrozenMap[V]":
         """A copy with ``key`` set (the original is unchanged)."""
-        return FrozenMap({**self._data, key: value})
+        return type(self)({**self._data, key: value})
 
 
 EMPTY_MAP = FrozenMap()
