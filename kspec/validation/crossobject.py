@@ -218,7 +218,9 @@ def _references(c: Checked, names_by_kind) -> list[Finding]:
                 missing("Secret", volume.secret.secret_name, nearest_node(volume.secret, "secretName"),
                         f"{path}.secret.secretName")
             claim = volume.persistent_volume_claim
-            if claim and claim.claim_name not in claim_templates:
+            # The StatefulSet controller replaces volumes *named* like a claim template
+            # (upstream updateStorage); any other claim must exist.
+            if claim and volume.name not in claim_templates:
                 missing("PersistentVolumeClaim", claim.claim_name, nearest_node(claim, "claimName"),
                         f"{path}.persistentVolumeClaim.claimName")
         for field, containers in (("initContainers", spec.init_containers), ("containers", spec.containers)):
@@ -235,10 +237,10 @@ def _references(c: Checked, names_by_kind) -> list[Finding]:
                                            ("Secret", env_from.secret_ref, "secretRef")):
                         if ref and not ref.optional:
                             missing(kind, ref.name, nearest_node(ref, "name"), f"{base}.envFrom[{ei}].{key}.name")
-        account = spec.service_account_name or spec.service_account
+        account_field = "serviceAccountName" if spec.service_account_name else "serviceAccount"
+        account = spec.service_account_name or spec.service_account  # serviceAccount is deprecated
         if account and account != "default":
-            missing("ServiceAccount", account, nearest_node(spec, "serviceAccountName"),
-                    f"{prefix}.serviceAccountName")
+            missing("ServiceAccount", account, nearest_node(spec, account_field), f"{prefix}.{account_field}")
         priority = spec.priority_class_name
         if priority not in _BUILTIN_PRIORITY_CLASSES:
             missing("PriorityClass", priority, nearest_node(spec, "priorityClassName"),

@@ -13,7 +13,7 @@ import attrs
 
 from kspec.api import core, others, workloads
 from kspec.api.cron import CronError, parse_schedule
-from kspec.api.decode import field_node
+from kspec.api.decode import field_node, nearest_node
 from kspec.api.intstr import IntOrPercent
 from kspec.api.registry import GenericObject
 from kspec.reading.nodes import Mapping, Node, Scalar, Sequence
@@ -111,15 +111,15 @@ CRON_SCHEDULE = _rule(
     "would ever run.")
 JOB_FIELDS = _rule(
     "job-fields", "error", "Job fields are inconsistent",
-    "An Indexed Job needs spec.completions; with completions set, parallelism larger than "
-    "completions only wastes pods (warning-worthy but allowed). Values must be non-negative.")
+    "An Indexed Job needs spec.completions: the API server rejects it otherwise (each index "
+    "0..completions-1 is one unit of work). Set completions, or use completionMode NonIndexed.")
 HPA_REPLICAS = _rule(
     "hpa-replicas", "error", "HorizontalPodAutoscaler min/max replicas are inconsistent",
     "minReplicas must be at least 1 and maxReplicas at least minReplicas (`must be greater than or "
     "equal to minReplicas`); a resource utilization target must be positive. The API server rejects "
     "the autoscaler otherwise.")
 PDB_BUDGET = _rule(
-    "pdb-budget", "error", "a PodDisruptionBudget sets both or neither budget, or a bad value",
+    "pdb-budget", "error", "a PodDisruptionBudget sets both budgets, or a bad value",
     "Set exactly one of minAvailable and maxUnavailable (`minAvailable and maxUnavailable cannot be "
     "both set`); percentages may not exceed 100% and numbers may not be negative. The API server "
     "rejects the budget otherwise.")
@@ -201,7 +201,9 @@ def _all_containers(spec: core.PodSpec) -> Iterator[tuple[str, int, core.Contain
 
 # ---- metadata ---------------------------------------------------------------------------------
 
-_NAME_RULES = {core.Namespace: names.dns1123_label, core.Service: names.dns1035_label}
+# upstream ValidateNamespaceName, ValidateServiceName, ValidateStatefulSetName
+_NAME_RULES = {core.Namespace: names.dns1123_label, core.Service: names.dns1035_label,
+               workloads.StatefulSet: names.dns1123_label}
 
 
 @check()
@@ -212,7 +214,7 @@ def check_name(c: Checker, obj) -> None:
         # input (istioctl, kustomize functions) rather than something applied.
         return
     if not meta.name and not meta.generate_name:
-        c.report(NAME_MISSING, field_node(obj, "metadata"), "metadata", "metadata.name is required")
+        c.report(NAME_MISSING, nearest_node(obj, "metadata"), "metadata", "metadata.name is required")
         return
     if not meta.name:
         return
@@ -221,7 +223,7 @@ def check_name(c: Checker, obj) -> None:
     if isinstance(obj, workloads.CronJob) and len(meta.name) > 52:
         problems.append("must be no more than 52 characters")
     for problem in problems:
-        c.report(NAME_INVALID, field_node(obj, "metadata", "name"), "metadata.name",
+        c.report(NAME_INVALID, nearest_node(obj, "metadata", "name"), "metadata.name",
                  f"{type(obj).__name__} name {meta.name!r} {problem}")
 
 
@@ -250,10 +252,11 @@ def check_labels_and_annotations(c: Checker, obj) -> None:
         total = 0
         for key, value in annotations.items:
             if isinstance(key, Scalar):
-                for problem in names.qualified_name(str(key.value)):
+                # upstream ValidateAnnotations checks strings.ToLower(key)
+                for problem in names.qualified_name(str(key.value).lower()):
                     c.report(ANNOTATION_INVALID, key, f"metadata.annotations.{key.text}",
                              f"annotation key {key.text!r}: {problem}")
-                total += len(key.text) + (len(value.text) if isinstance(value, Scalar) else 0)
+                total += len(key.text.encode()) + (len(value.text.encode()) if isinstance(value, Scalar) else 0)
         if total > _ANNOTATIONS_LIMIT:
             c.report(ANNOTATION_INVALID, annotations, "metadata.annotations",
                      f"annotations total {total} bytes, more than the 262144 allowed")
@@ -283,7 +286,6 @@ def check_selector_matches_template(c: Checker, obj) -> None:
     if not selector.matches(labels):
         c.report(SELECTOR_MISMATCH, node, "spec.selector",
                  f"selector does not match template labels {dict(labels)!r}")
-    _check_labels(c, field_node(obj, "spec", "selector", "matchLabels"), "spec.selector.matchLabels")
 
 
 @check(core.ReplicationController)
@@ -294,7 +296,7 @@ def check_rc_selector(c: Checker, obj: core.ReplicationController) -> None:
         return  # an empty selector defaults to the template's labels
     labels = template.metadata.labels
     if any(labels.get(k) != v for k, v in selector.items()):
-        c.report(SELECTOR_MISMATCH, field_node(obj, "spec", "selector"), "spec.selector",
+        c.report(SELECTOR_MISMATCH, nearest_node(obj, "spec", "selector"), "spec.selector",
                  f"selector does not match template labels {dict(labels)!r}")
 
 
@@ -318,18 +320,18 @@ def _check_pod_spec(c: Checker, obj, prefix: str, spec: core.PodSpec) -> None:
     for field, index, container in _all_containers(spec):
         path = f"{prefix}.{field}[{index}]"
         if container.name in seen_containers:
-            c.report(DUPLICATE_NAME, field_node(container, "name"), f"{path}.name",
+            c.report(DUPLICATE_NAME, nearest_node(container, "name"), f"{path}.name",
                      f"container name {container.name!r} is already used by {seen_containers[container.name]}")
         else:
             seen_containers[container.name] = path
         if not container.image:
-            c.report(IMAGE_MISSING, field_node(container, "image") or container.node, f"{path}.image",
+            c.report(IMAGE_MISSING, nearest_node(container, "image") or container.node, f"{path}.image",
                      f"container {container.name!r} has no image")
         _check_container(c, path, container, volume_names)
     seen_volumes: set[str] = set()
     for index, volume in enumerate(spec.volumes):
         if volume.name in seen_volumes:
-            c.report(DUPLICATE_NAME, field_node(volume, "name"), f"{prefix}.volumes[{index}].name",
+            c.report(DUPLICATE_NAME, nearest_node(volume, "name"), f"{prefix}.volumes[{index}].name",
                      f"volume name {volume.name!r} is declared twice")
         seen_volumes.add(volume.name)
     policy_node = (spec.node.get("restartPolicy") if spec.node else None)
@@ -346,40 +348,40 @@ def _check_container(c: Checker, path: str, container: core.Container, volumes: 
     for index, port in enumerate(container.ports):
         port_path = f"{path}.ports[{index}]"
         if not 1 <= port.container_port <= 65535:
-            c.report(PORT_INVALID, field_node(port, "containerPort") or port.node, f"{port_path}.containerPort",
+            c.report(PORT_INVALID, nearest_node(port, "containerPort") or port.node, f"{port_path}.containerPort",
                      f"containerPort {port.container_port} must be between 1 and 65535")
         if not 0 <= port.host_port <= 65535:
-            c.report(PORT_INVALID, field_node(port, "hostPort"), f"{port_path}.hostPort",
+            c.report(PORT_INVALID, nearest_node(port, "hostPort"), f"{port_path}.hostPort",
                      f"hostPort {port.host_port} must be between 0 and 65535")
         if port.name:
             for problem in names.port_name(port.name):
-                c.report(PORT_INVALID, field_node(port, "name"), f"{port_path}.name",
+                c.report(PORT_INVALID, nearest_node(port, "name"), f"{port_path}.name",
                          f"port name {port.name!r} {problem}")
             if port.name in port_names:
-                c.report(DUPLICATE_NAME, field_node(port, "name"), f"{port_path}.name",
+                c.report(DUPLICATE_NAME, nearest_node(port, "name"), f"{port_path}.name",
                          f"port name {port.name!r} is used twice in container {container.name!r}")
             port_names.add(port.name)
     mount_paths: set[str] = set()
     for index, mount in enumerate(container.volume_mounts):
         mount_path = f"{path}.volumeMounts[{index}]"
         if mount.name not in volumes:
-            c.report(VOLUME_MOUNT_UNDECLARED, field_node(mount, "name"), f"{mount_path}.name",
+            c.report(VOLUME_MOUNT_UNDECLARED, nearest_node(mount, "name"), f"{mount_path}.name",
                      f"volumeMount {mount.name!r} does not name a volume of this pod")
         if mount.mount_path in mount_paths:
-            c.report(DUPLICATE_NAME, field_node(mount, "mountPath"), f"{mount_path}.mountPath",
+            c.report(DUPLICATE_NAME, nearest_node(mount, "mountPath"), f"{mount_path}.mountPath",
                      f"mountPath {mount.mount_path!r} is used twice in container {container.name!r}")
         mount_paths.add(mount.mount_path)
     requests, limits = container.resources.requests, container.resources.limits
     for resource, request in requests.items():
         limit = limits.get(resource)
         if limit is not None and request > limit:
-            c.report(REQUESTS_EXCEED_LIMITS, field_node(container, "resources", "requests", resource),
+            c.report(REQUESTS_EXCEED_LIMITS, nearest_node(container, "resources", "requests", resource),
                      f"{path}.resources.requests.{resource}",
                      f"{resource} request {request} is greater than its limit {limit}")
     for probe_field in ("livenessProbe", "startupProbe"):
         probe = container.liveness_probe if probe_field == "livenessProbe" else container.startup_probe
-        if probe is not None and probe.success_threshold != 1:
-            c.report(PROBE_SUCCESS_THRESHOLD, field_node(probe, "successThreshold"),
+        if probe is not None and probe.success_threshold not in (0, 1):  # 0 defaults to 1
+            c.report(PROBE_SUCCESS_THRESHOLD, nearest_node(probe, "successThreshold"),
                      f"{path}.{probe_field}.successThreshold",
                      f"{probe_field}.successThreshold must be 1, not {probe.success_threshold}")
 
@@ -389,14 +391,23 @@ def _check_container(c: Checker, path: str, container: core.Container, volumes: 
 def _negative(c: Checker, obj, *pairs: tuple[tuple[str, ...], int | None]) -> None:
     for path, value in pairs:
         if value is not None and value < 0:
-            c.report(REPLICAS_NEGATIVE, field_node(obj, *path), ".".join(path), f"{path[-1]} must be >= 0, not {value}")
+            c.report(REPLICAS_NEGATIVE, nearest_node(obj, *path), ".".join(path), f"{path[-1]} must be >= 0, not {value}")
 
 
-def _percent_over_100(c: Checker, node: Node | None, path: str, value: IntOrPercent, rule: Rule) -> None:
-    if value.is_percent and value.value > 100:
-        c.report(rule, node, path, f"{path.rsplit('.', 1)[-1]} {value} must not be greater than 100%")
+def _check_int_or_percent(c: Checker, obj, path: tuple[str, ...], value: IntOrPercent, rule: Rule,
+                          *, at_most_100: bool = True) -> None:
+    """Non-negative, and at most 100% when a percentage (upstream ValidatePositiveIntOrPercent,
+    IsNotMoreThan100Percent)."""
+    node, name, where = nearest_node(obj, *path), path[-1], ".".join(path)
+    if at_most_100 and value.is_percent and value.value > 100:
+        c.report(rule, node, where, f"{name} {value} must not be greater than 100%")
     if value.value < 0:
-        c.report(rule, node, path, f"{path.rsplit('.', 1)[-1]} {value} must not be negative")
+        c.report(rule, node, where, f"{name} {value} must not be negative")
+
+
+def _set(node: Node | None) -> bool:
+    """A field written with a value (``rollingUpdate:`` alone is null, i.e. not set)."""
+    return node is not None and not (isinstance(node, Scalar) and node.value is None)
 
 
 @check(workloads.Deployment)
@@ -407,21 +418,20 @@ def check_deployment(c: Checker, obj: workloads.Deployment) -> None:
               (("spec", "minReadySeconds"), spec.min_ready_seconds))
     strategy = spec.strategy
     rolling = field_node(obj, "spec", "strategy", "rollingUpdate")
-    if strategy.type == "Recreate" and rolling is not None:
+    if strategy.type == "Recreate" and _set(rolling):
         c.report(ROLLOUT_PARAMETERS, rolling, "spec.strategy.rollingUpdate",
                  "rollingUpdate may not be specified when strategy type is 'Recreate'")
     if strategy.type == "RollingUpdate":
         surge, unavailable = strategy.rolling_update.max_surge, strategy.rolling_update.max_unavailable
-        base = "spec.strategy.rollingUpdate"
-        _percent_over_100(c, field_node(obj, "spec", "strategy", "rollingUpdate", "maxSurge"),
-                          f"{base}.maxSurge", surge, ROLLOUT_PARAMETERS)
-        _percent_over_100(c, field_node(obj, "spec", "strategy", "rollingUpdate", "maxUnavailable"),
-                          f"{base}.maxUnavailable", unavailable, ROLLOUT_PARAMETERS)
+        base = ("spec", "strategy", "rollingUpdate")
+        # upstream ValidateRollingUpdateDeployment: only maxUnavailable is capped at 100%
+        _check_int_or_percent(c, obj, (*base, "maxSurge"), surge, ROLLOUT_PARAMETERS, at_most_100=False)
+        _check_int_or_percent(c, obj, (*base, "maxUnavailable"), unavailable, ROLLOUT_PARAMETERS)
         if surge.value == 0 and unavailable.value == 0:
-            c.report(ROLLOUT_PARAMETERS, rolling or field_node(obj, "spec", "strategy"), base,
+            c.report(ROLLOUT_PARAMETERS, nearest_node(obj, *base), ".".join(base),
                      "maxUnavailable may not be 0 when maxSurge is 0: the rollout could never progress")
     if spec.progress_deadline_seconds <= spec.min_ready_seconds:
-        c.report(ROLLOUT_PARAMETERS, field_node(obj, "spec", "progressDeadlineSeconds"),
+        c.report(ROLLOUT_PARAMETERS, nearest_node(obj, "spec", "progressDeadlineSeconds"),
                  "spec.progressDeadlineSeconds",
                  f"progressDeadlineSeconds ({spec.progress_deadline_seconds}) must be greater than "
                  f"minReadySeconds ({spec.min_ready_seconds})")
@@ -429,7 +439,8 @@ def check_deployment(c: Checker, obj: workloads.Deployment) -> None:
 
 @check(workloads.ReplicaSet, core.ReplicationController)
 def check_replica_counts(c: Checker, obj) -> None:
-    _negative(c, obj, (("spec", "replicas"), obj.spec.replicas))
+    _negative(c, obj, (("spec", "replicas"), obj.spec.replicas),
+              (("spec", "minReadySeconds"), obj.spec.min_ready_seconds))
 
 
 @check(workloads.StatefulSet)
@@ -437,34 +448,47 @@ def check_statefulset(c: Checker, obj: workloads.StatefulSet) -> None:
     spec = obj.spec
     strategy = spec.update_strategy
     _negative(c, obj, (("spec", "replicas"), spec.replicas),
+              (("spec", "minReadySeconds"), spec.min_ready_seconds),
+              (("spec", "revisionHistoryLimit"), spec.revision_history_limit),
               (("spec", "updateStrategy", "rollingUpdate", "partition"), strategy.rolling_update.partition))
     rolling = field_node(obj, "spec", "updateStrategy", "rollingUpdate")
-    if strategy.type == "OnDelete" and rolling is not None:
+    if strategy.type == "OnDelete" and _set(rolling):
         c.report(ROLLOUT_PARAMETERS, rolling, "spec.updateStrategy.rollingUpdate",
                  "rollingUpdate is only allowed for updateStrategy type 'RollingUpdate'")
+    # upstream validateRollingUpdateStatefulSet: maxUnavailable positive, at most 100%
+    path = ("spec", "updateStrategy", "rollingUpdate", "maxUnavailable")
     max_unavailable = strategy.rolling_update.max_unavailable
-    if max_unavailable.value == 0 or max_unavailable.value < 0:
-        c.report(ROLLOUT_PARAMETERS, field_node(obj, "spec", "updateStrategy", "rollingUpdate", "maxUnavailable"),
-                 "spec.updateStrategy.rollingUpdate.maxUnavailable",
+    _check_int_or_percent(c, obj, path, max_unavailable, ROLLOUT_PARAMETERS)
+    if max_unavailable.value == 0:
+        c.report(ROLLOUT_PARAMETERS, nearest_node(obj, *path), ".".join(path),
                  f"maxUnavailable {max_unavailable} must be greater than 0")
 
 
 @check(workloads.DaemonSet)
 def check_daemonset(c: Checker, obj: workloads.DaemonSet) -> None:
-    strategy = obj.spec.update_strategy
+    spec = obj.spec
+    _negative(c, obj, (("spec", "minReadySeconds"), spec.min_ready_seconds),
+              (("spec", "revisionHistoryLimit"), spec.revision_history_limit))
+    strategy = spec.update_strategy
     if strategy.type == "RollingUpdate":
+        # upstream ValidateRollingUpdateDaemonSet: each at most 100%, exactly one non-zero
+        base = ("spec", "updateStrategy", "rollingUpdate")
         surge, unavailable = strategy.rolling_update.max_surge, strategy.rolling_update.max_unavailable
+        _check_int_or_percent(c, obj, (*base, "maxUnavailable"), unavailable, ROLLOUT_PARAMETERS)
+        _check_int_or_percent(c, obj, (*base, "maxSurge"), surge, ROLLOUT_PARAMETERS)
         if surge.value == 0 and unavailable.value == 0:
-            c.report(ROLLOUT_PARAMETERS, field_node(obj, "spec", "updateStrategy", "rollingUpdate")
-                     or field_node(obj, "spec", "updateStrategy"), "spec.updateStrategy.rollingUpdate",
+            c.report(ROLLOUT_PARAMETERS, nearest_node(obj, *base), ".".join(base),
                      "maxUnavailable may not be 0 when maxSurge is 0")
+        elif surge.value != 0 and unavailable.value != 0:
+            c.report(ROLLOUT_PARAMETERS, nearest_node(obj, *base, "maxSurge"), ".".join((*base, "maxSurge")),
+                     "maxSurge may not be set when maxUnavailable is non-zero")
 
 
 def _check_job_spec(c: Checker, obj, spec: workloads.JobSpec, path: tuple[str, ...]) -> None:
     _negative(c, obj, ((*path, "parallelism"), spec.parallelism), ((*path, "completions"), spec.completions),
               ((*path, "backoffLimit"), spec.backoff_limit))
     if spec.completion_mode == "Indexed" and spec.completions is None:
-        c.report(JOB_FIELDS, field_node(obj, *path, "completionMode"), ".".join((*path, "completionMode")),
+        c.report(JOB_FIELDS, nearest_node(obj, *path, "completionMode"), ".".join((*path, "completionMode")),
                  "an Indexed Job needs spec.completions")
 
 
@@ -492,15 +516,19 @@ def check_cronjob(c: Checker, obj: workloads.CronJob) -> None:
 def check_hpa(c: Checker, obj: others.HorizontalPodAutoscaler) -> None:
     spec = obj.spec
     if spec.min_replicas < 1:
-        c.report(HPA_REPLICAS, field_node(obj, "spec", "minReplicas"), "spec.minReplicas",
+        c.report(HPA_REPLICAS, nearest_node(obj, "spec", "minReplicas"), "spec.minReplicas",
                  f"minReplicas must be at least 1, not {spec.min_replicas}")
     if spec.max_replicas < spec.min_replicas:
-        c.report(HPA_REPLICAS, field_node(obj, "spec", "maxReplicas") or spec.node, "spec.maxReplicas",
+        c.report(HPA_REPLICAS, nearest_node(obj, "spec", "maxReplicas") or spec.node, "spec.maxReplicas",
                  f"maxReplicas ({spec.max_replicas}) must be greater than or equal to minReplicas ({spec.min_replicas})")
+    cpu = spec.target_cpu_utilization_percentage
+    if cpu is not None and cpu <= 0:  # autoscaling/v1; converted to a v2 averageUtilization
+        c.report(HPA_REPLICAS, nearest_node(obj, "spec", "targetCPUUtilizationPercentage"),
+                 "spec.targetCPUUtilizationPercentage", "targetCPUUtilizationPercentage must be greater than 0")
     for index, metric in enumerate(spec.metrics):
         target = metric.resource.target if metric.resource else None
         if target is not None and target.average_utilization is not None and target.average_utilization <= 0:
-            c.report(HPA_REPLICAS, field_node(target, "averageUtilization"),
+            c.report(HPA_REPLICAS, nearest_node(target, "averageUtilization"),
                      f"spec.metrics[{index}].resource.target.averageUtilization",
                      "averageUtilization must be greater than 0")
 
@@ -509,11 +537,11 @@ def check_hpa(c: Checker, obj: others.HorizontalPodAutoscaler) -> None:
 def check_pdb(c: Checker, obj: others.PodDisruptionBudget) -> None:
     spec = obj.spec
     if spec.min_available is not None and spec.max_unavailable is not None:
-        c.report(PDB_BUDGET, field_node(obj, "spec", "maxUnavailable"), "spec.maxUnavailable",
+        c.report(PDB_BUDGET, nearest_node(obj, "spec", "maxUnavailable"), "spec.maxUnavailable",
                  "minAvailable and maxUnavailable cannot be both set")
     for key, value in (("minAvailable", spec.min_available), ("maxUnavailable", spec.max_unavailable)):
         if value is not None:
-            _percent_over_100(c, field_node(obj, "spec", key), f"spec.{key}", value, PDB_BUDGET)
+            _check_int_or_percent(c, obj, ("spec", key), value, PDB_BUDGET)
 
 
 # ---- services ---------------------------------------------------------------------------------
@@ -524,22 +552,22 @@ def check_service_ports(c: Checker, obj: core.Service) -> None:
     for index, port in enumerate(obj.spec.ports):
         path = f"spec.ports[{index}]"
         if not 1 <= port.port <= 65535:
-            c.report(PORT_INVALID, field_node(port, "port") or port.node, f"{path}.port",
+            c.report(PORT_INVALID, nearest_node(port, "port") or port.node, f"{path}.port",
                      f"port {port.port} must be between 1 and 65535")
         target = port.target_port
-        if target is not None:
+        if target is not None and target.value not in (0, ""):  # 0 and "" default to port
             if target.is_name:
                 for problem in names.port_name(target.value):
-                    c.report(PORT_INVALID, field_node(port, "targetPort"), f"{path}.targetPort",
+                    c.report(PORT_INVALID, nearest_node(port, "targetPort"), f"{path}.targetPort",
                              f"targetPort name {target.value!r} {problem}")
             elif not 1 <= target.value <= 65535:
-                c.report(PORT_INVALID, field_node(port, "targetPort"), f"{path}.targetPort",
+                c.report(PORT_INVALID, nearest_node(port, "targetPort"), f"{path}.targetPort",
                          f"targetPort {target.value} must be between 1 and 65535")
         if port.node_port and not 30000 <= port.node_port <= 32767:
-            c.report(NODEPORT_RANGE, field_node(port, "nodePort"), f"{path}.nodePort",
+            c.report(NODEPORT_RANGE, nearest_node(port, "nodePort"), f"{path}.nodePort",
                      f"nodePort {port.node_port} is outside the default range 30000-32767")
         if port.name and port.name in names_seen:
-            c.report(DUPLICATE_NAME, field_node(port, "name"), f"{path}.name", f"port name {port.name!r} is used twice")
+            c.report(DUPLICATE_NAME, nearest_node(port, "name"), f"{path}.name", f"port name {port.name!r} is used twice")
         names_seen.add(port.name)
 
 
@@ -598,7 +626,9 @@ def check_enumerated_values(c: Checker, obj) -> None:
     for prefix, table in tables:
         for pattern, allowed in table:
             for node, path in _select(c.root, prefix + pattern):
-                if isinstance(node, Scalar) and isinstance(node.value, str) and node.value not in allowed:
+                # "" means "use the default" (or "all effects" for a toleration) everywhere here
+                if isinstance(node, Scalar) and isinstance(node.value, str) and node.value \
+                        and node.value not in allowed:
                     c.report(UNSUPPORTED_VALUE, node, path,
                              f"unsupported value {node.value!r}; supported values: {', '.join(allowed)}")
 
