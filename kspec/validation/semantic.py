@@ -62,17 +62,19 @@ SELECTOR_INVALID = _rule(
 DUPLICATE_NAME = _rule(
     "duplicate-name", "error", "two containers, volumes, ports or mounts share a name",
     "Container names must be unique across containers and initContainers, volume names within a pod, "
-    "port names within a container and mount paths within a container; the API server rejects "
-    "duplicates (`Duplicate value`). Rename one of the two.")
+    "port names within a container, mount paths within a container, and host ports (with protocol "
+    "and host IP) within a pod; the API server rejects duplicates (`Duplicate value`). Rename or "
+    "renumber one of the two.")
 VOLUME_MOUNT_UNDECLARED = _rule(
     "volume-mount-undeclared", "error", "a volumeMount names a volume the pod does not declare",
     "Each volumeMounts[].name must be the name of an entry of the pod's volumes (spec.volumes); "
     "otherwise the API server rejects the pod (`Not found`). Declare the volume or fix the name.")
 PORT_INVALID = _rule(
     "port-invalid", "error", "a port number is out of range or a port name is invalid",
-    "Container and Service ports must be 1-65535, host ports 0-65535, and port names IANA service "
-    "names (at most 15 lower-case letters, digits and single hyphens, with at least one letter). A "
-    "Service targetPort given as a name must follow the same rule.")
+    "Container and Service ports must be 1-65535, host ports 0-65535, and container port names IANA "
+    "service names (at most 15 lower-case letters, digits and single hyphens, with at least one "
+    "letter). A Service targetPort given as a name must follow the same rule; a Service's own port "
+    "names are DNS-1123 labels and are required when it has several ports.")
 NODEPORT_RANGE = _rule(
     "nodeport-range", "warning", "a nodePort is outside the default range 30000-32767",
     "Clusters allocate NodePorts from --service-node-port-range, 30000-32767 by default; a nodePort "
@@ -220,8 +222,10 @@ def check_name(c: Checker, obj) -> None:
         return
     validate = _NAME_RULES.get(type(obj), names.dns1123_subdomain)
     problems = validate(meta.name)
-    if isinstance(obj, workloads.CronJob) and len(meta.name) > 52:
-        problems.append("must be no more than 52 characters")
+    # A CronJob's Jobs add an 11-character suffix; a Job's name becomes its pods' job-name label.
+    limit = {workloads.CronJob: 52, workloads.Job: 63}.get(type(obj))
+    if limit and len(meta.name) > limit:
+        problems.append(f"must be no more than {limit} characters")
     for problem in problems:
         c.report(NAME_INVALID, nearest_node(obj, "metadata", "name"), "metadata.name",
                  f"{type(obj).__name__} name {meta.name!r} {problem}")
@@ -328,6 +332,18 @@ def _check_pod_spec(c: Checker, obj, prefix: str, spec: core.PodSpec) -> None:
             c.report(IMAGE_MISSING, nearest_node(container, "image") or container.node, f"{path}.image",
                      f"container {container.name!r} has no image")
         _check_container(c, path, container, volume_names)
+    host_ports: dict[tuple, str] = {}
+    for field, index, container in _all_containers(spec):
+        for port_index, port in enumerate(container.ports):
+            if not port.host_port:
+                continue
+            key = (port.host_port, port.protocol, port.host_ip)
+            where = f"{prefix}.{field}[{index}].ports[{port_index}].hostPort"
+            if key in host_ports:
+                c.report(DUPLICATE_NAME, nearest_node(port, "hostPort"), where,
+                         f"hostPort {port.host_port}/{port.protocol} is already used by {host_ports[key]}")
+            else:
+                host_ports[key] = where
     seen_volumes: set[str] = set()
     for index, volume in enumerate(spec.volumes):
         if volume.name in seen_volumes:
@@ -549,8 +565,16 @@ def check_pdb(c: Checker, obj: others.PodDisruptionBudget) -> None:
 @check(core.Service)
 def check_service_ports(c: Checker, obj: core.Service) -> None:
     names_seen: set[str] = set()
+    several = len(obj.spec.ports) > 1
     for index, port in enumerate(obj.spec.ports):
         path = f"spec.ports[{index}]"
+        # upstream validateServicePort: a name is required when there are several ports, and
+        # it is a DNS-1123 label
+        if several and not port.name:
+            c.report(PORT_INVALID, nearest_node(port, "name"), f"{path}.name",
+                     "a Service with several ports must name each of them")
+        for problem in names.dns1123_label(port.name) if port.name else ():
+            c.report(PORT_INVALID, nearest_node(port, "name"), f"{path}.name", f"port name {port.name!r} {problem}")
         if not 1 <= port.port <= 65535:
             c.report(PORT_INVALID, nearest_node(port, "port") or port.node, f"{path}.port",
                      f"port {port.port} must be between 1 and 65535")

@@ -1042,3 +1042,40 @@ def test_filter_ignore_annotation_is_per_object(tmp_path):
     found = findings_of(tmp_path, {"quiet.yaml": quiet, "loud.yaml": loud})
     assert {f.object for f in found} == {"v1/Service//api"}
     assert _rules(found) == ["nodeport-range", "port-invalid", "service-selects-nothing"]
+
+
+# ---- rules added after the first review -----------------------------------------------------------
+
+def _findings(tmp_path, text: str, rule: str):
+    (tmp_path / "x.yaml").write_text(text)
+    from kspec.reading.loader import load
+    from kspec.validation.validate import ValidateOptions, validate
+    return [(f.line, f.column, f.path) for f in validate(load([str(tmp_path)]), ValidateOptions()).findings
+            if f.rule == rule]
+
+
+def test_service_with_several_ports_names_each(tmp_path):
+    """upstream validateServicePort: several ports need names, and names are DNS-1123 labels."""
+    text = ("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  selector: {app: a}\n  ports:\n"
+            "  - {port: 80}\n  - {port: 443, name: Https}\n")
+    assert _findings(tmp_path, text, "port-invalid") == [(7, 5, "spec.ports[0].name"), (8, 23, "spec.ports[1].name")]
+    fixed = text.replace("{port: 80}", "{port: 80, name: http}").replace("Https", "https")
+    assert _findings(tmp_path, fixed, "port-invalid") == []
+
+
+def test_job_names_fit_the_job_name_label(tmp_path):
+    """A Job's name becomes its pods' job-name label, so it is at most 63 characters."""
+    template = ("apiVersion: batch/v1\nkind: Job\nmetadata: {{name: {name}}}\nspec:\n  template:\n    spec:\n"
+                "      restartPolicy: Never\n      containers: [{{name: c, image: busybox}}]\n")
+    assert _findings(tmp_path, template.format(name="j" * 64), "name-invalid") == [(3, 18, "metadata.name")]
+    assert _findings(tmp_path, template.format(name="j" * 63), "name-invalid") == []
+
+
+def test_host_ports_are_unique_within_a_pod(tmp_path):
+    """upstream AccumulateUniqueHostPorts: one hostPort/protocol/hostIP per pod."""
+    text = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+            "  - {name: a, image: x, ports: [{containerPort: 80, hostPort: 8080}]}\n"
+            "  - {name: b, image: x, ports: [{containerPort: 81, hostPort: 8080}]}\n")
+    assert _findings(tmp_path, text, "duplicate-name") == [(7, 63, "spec.containers[1].ports[0].hostPort")]
+    assert _findings(tmp_path, text.replace("hostPort: 8080}]}\n", "hostPort: 8080, protocol: UDP}]}\n", 1),
+                     "duplicate-name") == []
