@@ -10,6 +10,7 @@ from kspec.api.decode import k8s, node_field
 from kspec.api.meta import EMPTY_META, ObjectMeta
 from kspec.api.resources import EMPTY_RESOURCES, ResourceList
 from kspec.api.selectors import LabelSelector
+from kspec.api.status import Condition, PodStatus, ReplicaSetStatus, VolumeStatus
 from kspec.api.types import EMPTY_MAP, FrozenMap, IntOrName, Raw
 from kspec.reading.nodes import Mapping
 
@@ -289,15 +290,6 @@ class PodTemplateSpec:
 
 
 @attrs.frozen(kw_only=True)
-class PodStatus:
-    phase: str = k8s("phase", "")
-    pod_ip: str = k8s("podIP", "")
-    host_ip: str = k8s("hostIP", "")
-    conditions: Raw | None = k8s("conditions")
-    node: Mapping | None = node_field()
-
-
-@attrs.frozen(kw_only=True)
 class Pod:
     api_version: str = k8s("apiVersion", "v1")
     kind: str = k8s("kind", "Pod")
@@ -375,7 +367,7 @@ class NodeSpec:
 class NodeStatus:
     allocatable: ResourceList = k8s("allocatable", EMPTY_RESOURCES)
     capacity: ResourceList = k8s("capacity", EMPTY_RESOURCES)
-    conditions: Raw | None = k8s("conditions")
+    conditions: tuple[Condition, ...] = k8s("conditions", ())
     node: Mapping | None = node_field()
 
 
@@ -451,6 +443,7 @@ class PersistentVolume:
     kind: str = k8s("kind", "PersistentVolume")
     metadata: ObjectMeta = k8s("metadata", EMPTY_META)
     spec: PersistentVolumeSpec = k8s("spec", PersistentVolumeSpec())
+    status: VolumeStatus = k8s("status", VolumeStatus(phase="Available"))
     node: Mapping | None = node_field()
 
 
@@ -472,6 +465,7 @@ class PersistentVolumeClaim:
     kind: str = k8s("kind", "PersistentVolumeClaim")
     metadata: ObjectMeta = k8s("metadata", EMPTY_META)
     spec: PersistentVolumeClaimSpec = k8s("spec", PersistentVolumeClaimSpec())
+    status: VolumeStatus = k8s("status", VolumeStatus())
     node: Mapping | None = node_field()
 
 
@@ -492,5 +486,6 @@ class ReplicationController:
     kind: str = k8s("kind", "ReplicationController")
     metadata: ObjectMeta = k8s("metadata", EMPTY_META)
     spec: ReplicationControllerSpec = k8s("spec", ReplicationControllerSpec())
+    status: ReplicaSetStatus = k8s("status", ReplicaSetStatus())
     node: Mapping | None = node_field()
 

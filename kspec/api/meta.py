@@ -32,7 +32,11 @@ class ObjectMeta:
     generation: int = k8s("generation", 0)
     owner_references: tuple[OwnerReference, ...] = k8s("ownerReferences", ())
     finalizers: tuple[str, ...] = k8s("finalizers", ())
-    deletion_timestamp: str = k8s("deletionTimestamp", "")
+    # Times on the model's logical clock (seconds); a timestamp string read from YAML decodes
+    # to None: the model cannot place it on its clock.
+    creation_timestamp: int | None = k8s("creationTimestamp")
+    deletion_timestamp: int | None = k8s("deletionTimestamp")
+    deletion_grace_period_seconds: int | None = k8s("deletionGracePeriodSeconds")
     node: Mapping | None = node_field()
 
     def controller_ref(self) -> OwnerReference | None:

@@ -11,6 +11,7 @@ from kspec.api.decode import k8s, node_field
 from kspec.api.intstr import IntOrPercent
 from kspec.api.meta import EMPTY_META, ObjectMeta
 from kspec.api.selectors import LabelSelector
+from kspec.api.status import HorizontalPodAutoscalerStatus
 from kspec.api.types import EMPTY_MAP, FrozenMap, Raw
 from kspec.reading.nodes import Mapping
 
@@ -70,6 +71,7 @@ class HorizontalPodAutoscaler:
     kind: str = k8s("kind", "HorizontalPodAutoscaler")
     metadata: ObjectMeta = k8s("metadata", EMPTY_META)
     spec: HorizontalPodAutoscalerSpec = k8s("spec", HorizontalPodAutoscalerSpec())
+    status: HorizontalPodAutoscalerStatus = k8s("status", HorizontalPodAutoscalerStatus())
     node: Mapping | None = node_field()
 
 

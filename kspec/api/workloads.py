@@ -11,6 +11,8 @@ from kspec.api.decode import k8s, node_field
 from kspec.api.intstr import IntOrPercent
 from kspec.api.meta import EMPTY_META, ObjectMeta
 from kspec.api.selectors import LabelSelector
+from kspec.api.status import (CronJobStatus, DaemonSetStatus, DeploymentStatus, JobStatus, ReplicaSetStatus,
+                              StatefulSetStatus)
 from kspec.reading.nodes import Mapping
 
 _25_PERCENT = IntOrPercent.parse("25%")
@@ -53,6 +55,7 @@ class Deployment:
     kind: str = k8s("kind", "Deployment")
     metadata: ObjectMeta = k8s("metadata", EMPTY_META)
     spec: DeploymentSpec = k8s("spec", DeploymentSpec())
+    status: DeploymentStatus = k8s("status", DeploymentStatus())
     node: Mapping | None = node_field()
 
 
@@ -71,6 +74,7 @@ class ReplicaSet:
     kind: str = k8s("kind", "ReplicaSet")
     metadata: ObjectMeta = k8s("metadata", EMPTY_META)
     spec: ReplicaSetSpec = k8s("spec", ReplicaSetSpec())
+    status: ReplicaSetStatus = k8s("status", ReplicaSetStatus())
     node: Mapping | None = node_field()
 
 
@@ -125,6 +129,7 @@ class StatefulSet:
     kind: str = k8s("kind", "StatefulSet")
     metadata: ObjectMeta = k8s("metadata", EMPTY_META)
     spec: StatefulSetSpec = k8s("spec", StatefulSetSpec())
+    status: StatefulSetStatus = k8s("status", StatefulSetStatus())
     node: Mapping | None = node_field()
 
 
@@ -160,6 +165,7 @@ class DaemonSet:
     kind: str = k8s("kind", "DaemonSet")
     metadata: ObjectMeta = k8s("metadata", EMPTY_META)
     spec: DaemonSetSpec = k8s("spec", DaemonSetSpec())
+    status: DaemonSetStatus = k8s("status", DaemonSetStatus())
     node: Mapping | None = node_field()
 
 
@@ -187,6 +193,7 @@ class Job:
     kind: str = k8s("kind", "Job")
     metadata: ObjectMeta = k8s("metadata", EMPTY_META)
     spec: JobSpec = k8s("spec", JobSpec())
+    status: JobStatus = k8s("status", JobStatus())
     node: Mapping | None = node_field()
 
 
@@ -216,4 +223,5 @@ class CronJob:
     kind: str = k8s("kind", "CronJob")
     metadata: ObjectMeta = k8s("metadata", EMPTY_META)
     spec: CronJobSpec = k8s("spec", CronJobSpec())
+    status: CronJobStatus = k8s("status", CronJobStatus())
     node: Mapping | None = node_field()

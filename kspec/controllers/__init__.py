@@ -1,0 +1,1 @@
+"""Controllers: one module each, each a pure ``reconcile(view) -> tuple[Action, ...]``."""

@@ -1,0 +1,78 @@
+"""Helpers shared by controllers: ownership, pod state, pods from templates.
+
+Mirrors upstream ``pkg/controller/controller_utils.go`` and ``pkg/api/v1/pod/util.go``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import attrs
+
+from kspec.api import core
+from kspec.api.meta import ObjectMeta, OwnerReference
+from kspec.api.status import PodStatus, is_true
+from kspec.model.state import ClusterState
+
+
+def owner_ref(owner, *, controller: bool = True) -> OwnerReference:
+    return OwnerReference(api_version=owner.api_version, kind=owner.kind, name=owner.metadata.name,
+                          uid=owner.metadata.uid, controller=controller, block_owner_deletion=controller)
+
+
+def is_controlled_by(obj, owner) -> bool:
+    ref = obj.metadata.controller_ref()
+    return ref is not None and ref.uid == owner.metadata.uid
+
+
+def controlled_pods(view: ClusterState, owner) -> list[core.Pod]:
+    """Pods in the owner's namespace whose controller reference is the owner."""
+    return [p for p in view.list("Pod", owner.metadata.namespace) if is_controlled_by(p, owner)]
+
+
+def is_terminating(obj) -> bool:
+    return obj.metadata.deletion_timestamp is not None
+
+
+def is_pod_active(pod: core.Pod) -> bool:
+    """Upstream ``IsPodActive``: not Succeeded, not Failed, not being deleted."""
+    return pod.status.phase not in ("Succeeded", "Failed") and not is_terminating(pod)
+
+
+def is_pod_ready(pod: core.Pod) -> bool:
+    return is_true(pod.status.conditions, "Ready")
+
+
+def is_pod_available(pod: core.Pod, min_ready_seconds: int, now: int) -> bool:
+    """Upstream ``IsPodAvailable``: Ready for at least ``minReadySeconds``."""
+    if not is_pod_ready(pod):
+        return False
+    if min_ready_seconds == 0:
+        return True
+    since = pod.status.ready_since
+    return since is not None and since + min_ready_seconds <= now
+
+
+def template_hash(template: core.PodTemplateSpec) -> str:
+    """A stable short hash of a pod template (upstream ``ComputeHash``, FNV over the template;
+    any stable function of the content serves the model)."""
+    digest = hashlib.sha256(repr(template).encode()).hexdigest()
+    return digest[:10]
+
+
+def pod_from_template(template: core.PodTemplateSpec, owner, *, name: str = "", generate_name: str = "",
+                      extra_labels: dict | None = None) -> core.Pod:
+    """Upstream ``GetPodFromTemplate``: labels, annotations and spec from the template, an
+    owner reference to the controller, and the owner's namespace."""
+    labels = template.metadata.labels
+    for key, value in (extra_labels or {}).items():
+        labels = labels.set(key, value)
+    meta = ObjectMeta(name=name, generate_name=generate_name, namespace=owner.metadata.namespace,
+                      labels=labels, annotations=template.metadata.annotations,
+                      owner_references=(owner_ref(owner),))
+    return core.Pod(metadata=meta, spec=template.spec, status=PodStatus())
+
+
+def with_status(obj, **changes):
+    """``obj`` with status fields changed (for an ``UpdateStatus``)."""
+    return attrs.evolve(obj, status=attrs.evolve(obj.status, **changes))
