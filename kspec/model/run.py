@@ -26,9 +26,13 @@ from kspec.model.store import Action, apply, describe
 
 @attrs.frozen
 class Actor:
+    """``periodic`` actors (the CronJob controller) always have a next time; their wakeups
+    are followed only up to ``run(..., until=T)``, so a run can still settle."""
+
     name: str
     reconcile: Callable[[ClusterState], tuple[Action, ...]]
     wakeup: Callable[[ClusterState], int | None] = attrs.field(default=lambda view: None)
+    periodic: bool = False
 
 
 @attrs.frozen
@@ -58,8 +62,9 @@ class Run:
 
 
 def run(state: ClusterState, actors: Iterable[Actor], events: Iterable[Event] = (), *,
-        max_steps: int = 10_000) -> Run:
-    """Run actors (and scripted events, in time order) until quiescence or ``max_steps``."""
+        max_steps: int = 10_000, until: int = 0) -> Run:
+    """Run actors (and scripted events, in time order) until quiescence or ``max_steps``;
+    periodic actors' wakeups are followed up to the clock time ``until``."""
     actors = tuple(actors)
     pending = sorted(events, key=lambda e: e.at)
     timeline: list[Step] = []
@@ -98,7 +103,10 @@ def run(state: ClusterState, actors: Iterable[Actor], events: Iterable[Event] = 
             break
         if acted:
             continue
-        wakeups = [t for t in (a.wakeup(state) for a in actors) if t is not None and t > state.clock]
+        wakeups = [t for t in (a.wakeup(state) for a in actors if not a.periodic)
+                   if t is not None and t > state.clock]
+        wakeups += [t for t in (a.wakeup(state) for a in actors if a.periodic)
+                    if t is not None and state.clock < t <= until]
         if pending:
             wakeups.append(max(pending[0].at, state.clock))
         if not wakeups:
