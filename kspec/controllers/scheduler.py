@@ -61,6 +61,35 @@ def pod_requests(pod: core.Pod) -> dict[str, Quantity]:
     return total
 
 
+_VECTORS: dict[int, tuple[object, dict[str, int]]] = {}
+
+
+def request_vector(pod: core.Pod) -> dict[str, int]:
+    """Effective requests as integers, as the scheduler compares them (upstream
+    ``framework.Resource``: milli-CPU for cpu, whole units rounded up for everything else).
+    Cached per pod object: pods are immutable and shared between states."""
+    cached = _VECTORS.get(id(pod))
+    if cached is not None and cached[0] is pod:
+        return cached[1]
+    vector = {name: (q.milli_value() if name == "cpu" else q.value()) for name, q in pod_requests(pod).items()}
+    if len(_VECTORS) > 200_000:
+        _VECTORS.clear()
+    _VECTORS[id(pod)] = (pod, vector)
+    return vector
+
+
+def capacity_vector(node: core.Node) -> dict[str, int]:
+    return {name: (q.milli_value() if name == "cpu" else q.value()) for name, q in node.status.allocatable.items()}
+
+
+def used_vector(pods_on_node: list[core.Pod]) -> dict[str, int]:
+    used: dict[str, int] = {}
+    for other in pods_on_node:
+        for name, value in request_vector(other).items():
+            used[name] = used.get(name, 0) + value
+    return used
+
+
 def node_is_ready(node: core.Node) -> bool:
     return is_true(node.status.conditions, "Ready")
 
@@ -100,17 +129,10 @@ def unschedulable_reason(pod: core.Pod, node: core.Node, pods_on_node: list[core
     if affinity is not None and affinity.required is not None:
         if not node_selector_matches(affinity.required.node_selector_terms, dict(labels), node.metadata.name):
             return "node does not match required node affinity"
-    requests = pod_requests(pod)
-    used: dict[str, Quantity] = {}
-    for other in pods_on_node:
-        for name, value in pod_requests(other).items():
-            used[name] = used.get(name, Quantity.zero()) + value
-    allocatable = node.status.allocatable
-    for name, value in requests.items():
-        if value.is_zero():
-            continue
-        capacity = allocatable.get(name)
-        if capacity is None or used.get(name, Quantity.zero()) + value > capacity:
+    used = used_vector(pods_on_node)
+    allocatable = capacity_vector(node)
+    for name, value in request_vector(pod).items():
+        if value and used.get(name, 0) + value > allocatable.get(name, 0):
             return f"insufficient {name}"
     ports = {(p.host_port, p.protocol, p.host_ip or "0.0.0.0") for o in pods_on_node
              for c in o.spec.containers for p in c.ports if p.host_port}
@@ -125,15 +147,11 @@ def unschedulable_reason(pod: core.Pod, node: core.Node, pods_on_node: list[core
 
 def score(pod: core.Pod, node: core.Node, pods_on_node: list[core.Pod]) -> Fraction:
     """LeastAllocated: the mean free fraction of cpu and memory after placing the pod."""
-    requests = pod_requests(pod)
-    free = []
-    for name in ("cpu", "memory"):
-        capacity = node.status.allocatable.get(name)
-        if not capacity or capacity.is_zero():
-            continue
-        used = sum((pod_requests(o).get(name, Quantity.zero()) for o in pods_on_node), Quantity.zero())
-        used = used + requests.get(name, Quantity.zero())
-        free.append(max(Fraction(0), 1 - used.amount / capacity.amount))
+    requests = request_vector(pod)
+    used = used_vector(pods_on_node)
+    capacity = capacity_vector(node)
+    free = [max(Fraction(0), 1 - Fraction(used.get(name, 0) + requests.get(name, 0), capacity[name]))
+            for name in ("cpu", "memory") if capacity.get(name)]
     return sum(free, Fraction(0)) / len(free) if free else Fraction(0)
 
 

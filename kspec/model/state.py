@@ -30,16 +30,26 @@ class ClusterState:
     incarnations: immutables.Map = _EMPTY
     # (namespace, pod name) -> CPU usage in millicores, for the HPA
     metrics: immutables.Map = _EMPTY
+    # Sorted listings, computed once per state (not part of equality; a derived state
+    # starts with an empty cache because the field is not an __init__ argument).
+    _listings: dict = attrs.field(init=False, factory=dict, eq=False, hash=False, repr=False)
 
     def get(self, kind: str, namespace: str, name: str):
         """The object, or None."""
         return self.objects.get(kind, _EMPTY).get((namespace, name))
 
     def list(self, kind: str, namespace: str | None = None) -> list:
-        """Objects of a kind (in one namespace when given), sorted by namespace and name."""
-        bucket = self.objects.get(kind, _EMPTY)
-        keys = sorted(k for k in bucket.keys() if namespace is None or k[0] == namespace)
-        return [bucket[k] for k in keys]
+        """Objects of a kind (in one namespace when given), sorted by namespace and name.
+        The list is shared between callers: do not modify it."""
+        cached = self._listings.get((kind, namespace))
+        if cached is None:
+            if namespace is None:
+                bucket = self.objects.get(kind, _EMPTY)
+                cached = [bucket[k] for k in sorted(bucket.keys())]
+            else:
+                cached = [o for o in self.list(kind) if o.metadata.namespace == namespace]
+            self._listings[(kind, namespace)] = cached
+        return cached
 
     def kinds(self) -> list[str]:
         return sorted(self.objects.keys())
