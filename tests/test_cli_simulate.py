@@ -51,7 +51,7 @@ def test_text_timeline_and_summary(capsys, tmp_path):
     """Text: one line per step and a workload table, then how the run ended."""
     code, out, _ = run(capsys, tmp_path, RS)
     lines = out.splitlines()
-    assert code == 0 and "replicaset       create                 Pod/shop/web-0" in lines[0]
+    assert code == 0 and "replicaset       create                     Pod/shop/web-0" in lines[0]
     assert lines[-1].startswith("converged after")
     assert any(line.startswith("ReplicaSet/shop/web") and line.split()[1:] == ["2", "2", "2", "2"] for line in lines)
 

@@ -45,3 +45,18 @@ def test_readme_validate_example_is_what_kspec_prints():
                             cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 1
     assert result.stdout == shown
+
+
+def test_readme_simulate_example_is_what_kspec_prints():
+    """The README's `kspec simulate` block is exactly the command's output."""
+    import subprocess
+    import sys
+
+    command = "$ kspec simulate models/shop/cluster.yaml models/failover/\n"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index(command) + len(command)
+    shown = readme[start:readme.index("```", start)]
+    result = subprocess.run([sys.executable, "-m", "kspec", "simulate", "models/shop/cluster.yaml", "models/failover/"],
+                            cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert result.stdout == shown

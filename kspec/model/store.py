@@ -91,6 +91,10 @@ class Outcome:
 
 def describe(action: Action) -> tuple[str, str]:
     """(verb, object) for a timeline: ``("create", "Pod/shop/web-0")``."""
+    if isinstance(action, UpdateStatus) and action.obj.kind == "Pod":
+        status = action.obj.status
+        ready = "ready" if pod_is_ready(action.obj) else "not ready"
+        return f"status {status.phase}, {ready}", object_ref(action.obj)
     if isinstance(action, (Create, Update, UpdateStatus)):
         verb = {Create: "create", Update: "update", UpdateStatus: "update-status"}[type(action)]
         return verb, object_ref(action.obj)

@@ -31,7 +31,7 @@ def render_text(result: Run) -> str:
     width = len(str(result.steps))
     for step in result.timeline:
         outcome = "" if step.ok else f"  (rejected: {step.message})"
-        lines.append(f"{step.step:>{width}}  t={step.clock:<5} {step.actor:<16} {step.action:<22} {step.object}{outcome}")
+        lines.append(f"{step.step:>{width}}  t={step.clock:<5} {step.actor:<16} {step.action:<26} {step.object}{outcome}")
     rows = summary.workloads(result.state)
     if rows:
         lines.append("")
