@@ -10,7 +10,6 @@ strict xfail naming the upstream code.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -18,20 +17,7 @@ import pytest
 from kspec.reading.loader import load
 from kspec.validation import semantic
 from kspec.validation.findings import RULES, Finding, Rule
-from kspec.validation.validate import ValidateOptions, validate
-
-
-def findings_of(tmp_path: Path, files: str | dict[str, str], rule: str | None = None, **options) -> list[Finding]:
-    """Write ``files`` (name -> YAML, dedented) under ``tmp_path``, validate the directory, and
-    return the findings of ``rule`` (all findings when ``rule`` is None)."""
-    if isinstance(files, str):
-        files = {"a.yaml": files}
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    result = validate(load([str(tmp_path)]), ValidateOptions(**options))
-    return [f for f in result.findings if rule is None or f.rule == rule]
+from tests.validation.helpers import findings_of
 
 
 def where(findings: list[Finding]) -> list[tuple[str, int, int, str]]:
@@ -1047,11 +1033,7 @@ def test_filter_ignore_annotation_is_per_object(tmp_path):
 # ---- rules added after the first review -----------------------------------------------------------
 
 def _findings(tmp_path, text: str, rule: str):
-    (tmp_path / "x.yaml").write_text(text)
-    from kspec.reading.loader import load
-    from kspec.validation.validate import ValidateOptions, validate
-    return [(f.line, f.column, f.path) for f in validate(load([str(tmp_path)]), ValidateOptions()).findings
-            if f.rule == rule]
+    return [(f.line, f.column, f.path) for f in findings_of(tmp_path, {"x.yaml": text}, rule)]
 
 
 def test_service_with_several_ports_names_each(tmp_path):
