@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from kspec.reading.loader import load
 from kspec.validation import semantic
 from kspec.validation.findings import RULES, Finding, Rule
 from tests.validation.helpers import findings_of
