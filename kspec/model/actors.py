@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kspec.controllers import kubelet, replicaset, scheduler
+from kspec.controllers import kubelet, replicaset, scheduler, statefulset
 from kspec.model.run import Actor
 
 
@@ -10,6 +10,7 @@ def default_actors() -> tuple[Actor, ...]:
     """Every controller, the scheduler and the kubelets, in a fixed fair turn order."""
     return (
         Actor(replicaset.NAME, replicaset.reconcile),
+        Actor(statefulset.NAME, statefulset.reconcile, statefulset.wakeup),
         Actor(scheduler.NAME, scheduler.reconcile),
         Actor(kubelet.NAME, kubelet.reconcile, kubelet.wakeup),
     )
