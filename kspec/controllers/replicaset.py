@@ -44,6 +44,20 @@ def reconcile(view: ClusterState) -> tuple[Action, ...]:
     return tuple(actions)
 
 
+def wakeup(view: ClusterState) -> int | None:
+    """When a ready pod of a set becomes available (``minReadySeconds`` after it turned
+    ready), so the status catches up: upstream re-queues the set for that moment."""
+    times = []
+    for kind in ("ReplicaSet", "ReplicationController"):
+        for owner in view.list(kind):
+            wait = owner.spec.min_ready_seconds
+            if wait:
+                times += [p.status.ready_since + wait for p in view.list("Pod", owner.metadata.namespace)
+                          if p.status.ready_since is not None and p.status.ready_since + wait > view.clock
+                          and is_pod_ready(p)]
+    return min(times) if times else None
+
+
 class PodIndex:
     """Pods by controller uid, and the orphans of each namespace: one pass per reconcile
     instead of one per owner (upstream's informer indexes do the same job)."""

@@ -27,7 +27,7 @@ from kspec.model.store import Action, apply, describe
 @attrs.frozen
 class Actor:
     """``periodic`` actors (the CronJob controller) always have a next time; their wakeups
-    are followed only up to ``run(..., until=T)``, so a run can still settle."""
+    are followed only when ``run(..., until=T)`` sets a horizon, and then only up to it."""
 
     name: str
     reconcile: Callable[[ClusterState], tuple[Action, ...]]
@@ -63,8 +63,8 @@ class Run:
 
 def run(state: ClusterState, actors: Iterable[Actor], events: Iterable[Event] = (), *,
         max_steps: int = 10_000, until: int = 0) -> Run:
-    """Run actors (and scripted events, in time order) until quiescence or ``max_steps``;
-    periodic actors' wakeups are followed up to the clock time ``until``."""
+    """Run actors (and scripted events, in time order) until quiescence or ``max_steps``.
+    With ``until``, the clock never moves past that time and periodic actors are followed."""
     actors = tuple(actors)
     pending = sorted(events, key=lambda e: e.at)
     timeline: list[Step] = []
@@ -103,10 +103,10 @@ def run(state: ClusterState, actors: Iterable[Actor], events: Iterable[Event] = 
             break
         if acted:
             continue
-        wakeups = [t for t in (a.wakeup(state) for a in actors if not a.periodic)
-                   if t is not None and t > state.clock]
-        wakeups += [t for t in (a.wakeup(state) for a in actors if a.periodic)
-                    if t is not None and state.clock < t <= until]
+        # Without a horizon, periodic actors' wakeups are ignored; with one (`until`), every
+        # actor's wakeups are followed up to it and none past it.
+        wakeups = [t for t in (a.wakeup(state) for a in actors if until or not a.periodic)
+                   if t is not None and t > state.clock and (not until or t <= until)]
         if pending:
             wakeups.append(max(pending[0].at, state.clock))
         if not wakeups:

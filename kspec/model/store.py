@@ -176,11 +176,13 @@ def _update(state: ClusterState, action: Update) -> Outcome:
     if hasattr(stored, "status"):
         obj = attrs.evolve(obj, status=stored.status)
     if meta.deletion_timestamp is not None and not meta.finalizers and not _awaits_kubelet(state, obj):
-        return Outcome(state.remove(obj.kind, meta.namespace, meta.name), True)
+        return Outcome(_removed(state, obj.kind, meta.namespace, meta.name), True)
     return Outcome(state.put(obj), True)
 
 
 def _update_status(state: ClusterState, action: UpdateStatus) -> Outcome:
+    if not hasattr(action.obj, "status"):
+        return Outcome(state, False, f"{action.obj.kind} has no status subresource")
     stored, error = _stored_for_write(state, action.obj)
     if stored is None:
         return Outcome(state, False, error)
@@ -189,10 +191,21 @@ def _update_status(state: ClusterState, action: UpdateStatus) -> Outcome:
 
 
 def _awaits_kubelet(state: ClusterState, obj) -> bool:
-    """A pod on a live node is removed only once its kubelet has stopped it."""
+    """A running pod on a live node is removed only once its kubelet has stopped it; an
+    unscheduled or finished pod goes at once (upstream pod strategy ``CheckGracefulDelete``)."""
     return (obj.kind == "Pod" and bool(obj.spec.node_name)
+            and obj.status.phase not in ("Succeeded", "Failed")
             and state.get("Node", "", obj.spec.node_name) is not None
             and obj.metadata.deletion_grace_period_seconds != 0)
+
+
+def _removed(state: ClusterState, kind: str, namespace: str, name: str) -> ClusterState:
+    """``state`` without the object (and, for a pod, without its metric: a later pod of
+    the same name must not inherit it)."""
+    state = state.remove(kind, namespace, name)
+    if kind == "Pod" and (namespace, name) in state.metrics:
+        state = attrs.evolve(state, metrics=state.metrics.delete((namespace, name)))
+    return state
 
 
 def _delete(state: ClusterState, action: Delete) -> Outcome:
@@ -211,11 +224,19 @@ def _delete(state: ClusterState, action: Delete) -> Outcome:
     obj = _meta(stored, finalizers=finalizers,
                 deletion_grace_period_seconds=grace if grace is not None else 0)
     if grace == 0 and meta.deletion_timestamp is not None and not finalizers:
-        return Outcome(state.remove(action.kind, action.namespace, action.name), True)
+        return Outcome(_removed(state, action.kind, action.namespace, action.name), True)
     if not finalizers and not (_awaits_kubelet(state, obj) and grace):
-        return Outcome(state.remove(action.kind, action.namespace, action.name), True)
-    if meta.deletion_timestamp is None:
-        obj = _meta(obj, deletion_timestamp=state.clock)
+        return Outcome(_removed(state, action.kind, action.namespace, action.name), True)
+    if meta.deletion_timestamp is not None:
+        # upstream BeforeDelete: a pending deletion only changes when the grace period
+        # shortens or finalizers are added; otherwise nothing is written
+        shorter = grace is not None and meta.deletion_grace_period_seconds is not None \
+            and grace < meta.deletion_grace_period_seconds
+        if not shorter and finalizers == meta.finalizers:
+            return Outcome(state, True, "already being deleted")
+        obj = _meta(obj, deletion_timestamp=state.clock + (grace or 0))
+    else:
+        obj = _meta(obj, deletion_timestamp=state.clock + (grace or 0), generation=meta.generation + 1)
     return Outcome(state.put(_meta(obj, resource_version=_next_version(stored))), True)
 
 
@@ -223,8 +244,10 @@ def _evict(state: ClusterState, action: Evict) -> Outcome:
     pod = state.get("Pod", action.namespace, action.name)
     if pod is None:
         return Outcome(state, False, f"pod {action.name!r} not found")
+    # upstream eviction.go canIgnorePDB: pending, finished and terminating pods go at once
+    ignore_budget = pod.status.phase in ("Pending", "Succeeded", "Failed") or pod.metadata.deletion_timestamp is not None
     for pdb in state.list("PodDisruptionBudget", action.namespace):
-        if pod.metadata.deletion_timestamp is None and blocks_eviction(state, pdb, pod):
+        if not ignore_budget and blocks_eviction(state, pdb, pod):
             return Outcome(state, False, f"cannot evict pod as it would violate the pod's disruption "
                                          f"budget {pdb.metadata.name!r}")
     return _delete(state, Delete("Pod", action.namespace, action.name))
@@ -233,29 +256,54 @@ def _evict(state: ClusterState, action: Evict) -> Outcome:
 def blocks_eviction(state: ClusterState, pdb, pod) -> bool:
     """Would evicting ``pod`` leave fewer healthy pods than ``pdb`` requires?
 
-    Healthy = Ready and not terminating; expected = the matching pods that are not
-    terminating (upstream counts the owning controllers' replicas; the two agree once a
-    workload is stable). Both ``minAvailable`` and ``maxUnavailable`` percentages round
-    up (upstream ``pkg/controller/disruption``). An unready pod may always be evicted under
+    Healthy = Ready and not terminating. With an integer ``minAvailable`` the expected
+    count is the number of matching pods; otherwise it is the scale of their controllers
+    (``spec.replicas`` of each owning workload, a Deployment through its ReplicaSets), and
+    percentages round up (upstream ``pkg/controller/disruption`` ``getExpectedPodCount``). An unready pod may always be evicted under
     ``unhealthyPodEvictionPolicy: AlwaysAllow``, and under ``IfHealthyBudget`` only while
     the budget is met (``pkg/registry/core/pod/storage/eviction.go``).
     """
     selector = pdb.spec.selector
     if selector is None or selector.validate() or not selector.matches(pod.metadata.labels):
         return False
-    matching = [p for p in state.list("Pod", pdb.metadata.namespace)
-                if selector.matches(p.metadata.labels) and p.metadata.deletion_timestamp is None]
-    healthy = sum(1 for p in matching if pod_is_ready(p))
-    expected = len(matching)
-    if pdb.spec.min_available is not None:
-        desired = pdb.spec.min_available.scaled(expected, round_up=True)
-    elif pdb.spec.max_unavailable is not None:
-        desired = expected - pdb.spec.max_unavailable.scaled(expected, round_up=True)
+    matching = [p for p in state.list("Pod", pdb.metadata.namespace) if selector.matches(p.metadata.labels)]
+    healthy = sum(1 for p in matching if pod_is_ready(p) and p.metadata.deletion_timestamp is None)
+    min_available, max_unavailable = pdb.spec.min_available, pdb.spec.max_unavailable
+    if max_unavailable is not None:
+        expected = _expected_scale(state, matching)
+        desired = max(expected - max_unavailable.scaled(expected, round_up=True), 0)
+    elif min_available is not None and not min_available.is_percent:
+        desired = min_available.value
+    elif min_available is not None:
+        desired = min_available.scaled(_expected_scale(state, matching), round_up=True)
     else:
         return False
     if not pod_is_ready(pod):
         return pdb.spec.unhealthy_pod_eviction_policy != "AlwaysAllow" and healthy < desired
     return healthy - 1 < desired
+
+
+def _expected_scale(state: ClusterState, pods) -> int:
+    """Upstream ``getExpectedScale``: the summed ``spec.replicas`` of the pods' controllers
+    (a ReplicaSet owned by a Deployment counts through the Deployment); a pod without a
+    controller counts as one."""
+    scales: dict[str, int] = {}
+    loose = 0
+    for pod in pods:
+        ref = pod.metadata.controller_ref()
+        owner = state.get(ref.kind, pod.metadata.namespace, ref.name) if ref is not None else None
+        if owner is None:
+            loose += 1
+            continue
+        parent = owner.metadata.controller_ref()
+        top = state.get(parent.kind, pod.metadata.namespace, parent.name) if parent is not None else None
+        owner = top if top is not None and hasattr(top.spec, "replicas") else owner
+        replicas = getattr(owner.spec, "replicas", None)
+        if replicas is None:
+            loose += 1
+        else:
+            scales[owner.metadata.uid] = replicas
+    return sum(scales.values()) + loose
 
 
 def pod_is_ready(pod) -> bool:
@@ -268,6 +316,8 @@ def _bind(state: ClusterState, action: Bind) -> Outcome:
         return Outcome(state, False, f"pod {action.name!r} not found")
     if pod.spec.node_name:
         return Outcome(state, False, f"pod {action.name!r} is already assigned to node {pod.spec.node_name!r}")
+    if pod.metadata.deletion_timestamp is not None:
+        return Outcome(state, False, f"pod {action.name!r} is being deleted, cannot be assigned to a host")
     if state.get("Node", "", action.node) is None:
         return Outcome(state, False, f"node {action.node!r} not found")
     scheduled = Condition(type="PodScheduled", status="True", last_transition_time=state.clock)
