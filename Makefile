@@ -17,6 +17,7 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/kspec parse models/
 	$(BIN)/kspec validate models/
+	$(BIN)/kspec simulate models/web
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
@@ -24,6 +25,7 @@ test: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/validate.py
+	$(BIN)/python bench/model.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
