@@ -1,0 +1,1 @@
+"""``kspec check``: invariants over cluster states and the engines that explore interleavings."""

@@ -1,0 +1,1 @@
+"""Declarative rules: the CEL engine, Kubernetes policies evaluated offline, kspec Rule files."""
