@@ -23,6 +23,7 @@ test: $(BIN)/.installed
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/.installed
+	$(BIN)/python -m pip install -q -e ".[test,bench]"
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/model.py
