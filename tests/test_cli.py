@@ -23,7 +23,7 @@ def test_parse_json_lists_each_object_with_file_index_and_document(capsys):
     code, out, err = run(capsys, "parse", "--format", "json", str(MODELS))
     assert code == 0 and err == ""
     records = json.loads(out)
-    web = next(r for r in records if r["document"]["kind"] == "Deployment")
+    web = next(r for r in records if r["document"]["kind"] == "Deployment" and r["file"].endswith("shop/web.yaml"))
     assert web["file"].endswith("web.yaml") and web["index"] == 0 and web["line"] == 1
     # the anchor &labels is shared by the selector and the template
     assert web["document"]["spec"]["selector"]["matchLabels"] == {"app": "web", "tier": "frontend"}

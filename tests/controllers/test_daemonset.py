@@ -5,7 +5,7 @@ import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kspec.controllers import daemonset, kubelet, scheduler
+from kspec.controllers import daemonset, kubelet, nodelifecycle, scheduler
 from kspec.controllers.common import is_pod_available, is_terminating
 from kspec.model.events import ApplyObject, DeleteObject, ImageUpdate, apply_event
 from kspec.model.run import Actor, run
@@ -13,7 +13,9 @@ from kspec.model.store import Create, Delete, Update, apply
 from tests.controllers.helpers import objects, state_of
 
 ACTORS = (Actor(daemonset.NAME, daemonset.reconcile, daemonset.wakeup), Actor(scheduler.NAME, scheduler.reconcile),
-          Actor(kubelet.NAME, kubelet.reconcile, kubelet.wakeup))
+          Actor(kubelet.NAME, kubelet.reconcile, kubelet.wakeup),
+          # PodGC (gcOrphaned) removes the pods of a deleted node, as upstream
+          Actor(nodelifecycle.NAME, nodelifecycle.reconcile, nodelifecycle.wakeup))
 
 
 def ds_yaml(pod_spec: str = "", strategy: str = "", min_ready: int = 0) -> str:

@@ -49,11 +49,13 @@ def test_filters(spec, node):
 
 
 def test_unschedulable_pod_records_why():
-    """A pod that fits nowhere gets PodScheduled=False with each node's reason, once."""
+    """A pod that fits nowhere gets PodScheduled=False with upstream's per-reason node counts, once."""
     state = state_of(NODES + pod("  containers: [{name: c, image: x, resources: {requests: {cpu: '9'}}}]\n"))
     (action,) = scheduler.reconcile(state)
     message = next(c.message for c in action.obj.status.conditions if c.type == "PodScheduled")
-    assert "small: insufficient cpu" in message and "tainted: untolerated taint dedicated=db:NoSchedule" in message
+    # upstream FitError.Error(): "0/N nodes are available: <count> <reason>, ..."
+    assert message.startswith("0/2 nodes are available: ")
+    assert "1 Insufficient cpu" in message and "1 node(s) had untolerated taint {dedicated: db}" in message
     from kspec.model.store import apply
     assert scheduler.reconcile(apply(state, action).state) == ()
 
