@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import attrs
 
-from kspec.api import core, others, workloads
+from kspec.api import core, others, quota, workloads
 from kspec.api.decode import decode, k8s, node_field
 from kspec.api.meta import EMPTY_META, ObjectMeta
 from kspec.reading.loader import Manifest
@@ -49,6 +49,8 @@ KINDS: dict[tuple[str, str], type] = {
     ("discovery.k8s.io", "EndpointSlice"): others.EndpointSlice,
     ("kspec.dev", "NodePool"): others.NodePool,
     ("kspec.dev", "Scenario"): others.Scenario,
+    ("", "LimitRange"): quota.LimitRange,
+    ("", "ResourceQuota"): quota.ResourceQuota,
 }
 
 

@@ -11,7 +11,9 @@ Rules modelled (upstream ``staging/src/k8s.io/apiserver/pkg/registry/rest``):
 - graceful deletion: a pod bound to a node gets ``deletionTimestamp`` and stays until its
   kubelet confirms (a delete with grace 0); an object with finalizers stays until they
   are removed; ``propagationPolicy`` Foreground/Orphan add the matching finalizer;
-- eviction honours PodDisruptionBudgets (HTTP 429 when it would break one).
+- eviction honours PodDisruptionBudgets (HTTP 429 when it would break one);
+- admission (``kspec.model.admission``) on create and update: LimitRange defaults and
+  limits, then ResourceQuota, so a create beyond a quota is refused with upstream's reason.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Union
 import attrs
 
 from kspec.api.status import Condition, set_condition
+from kspec.model.admission import admit_create, admit_update
 from kspec.model.state import ClusterState, object_ref
 
 FOREGROUND = "foregroundDeletion"
@@ -126,6 +129,9 @@ def _create(state: ClusterState, action: Create) -> Outcome:
         return Outcome(state, False, "name or generateName is required")
     if state.get(obj.kind, meta.namespace, name) is not None:
         return Outcome(state, False, f"{obj.kind} {name!r} already exists")
+    obj, refused = admit_create(state, _meta(obj, name=name))
+    if refused:
+        return Outcome(state, False, refused, ref=object_ref(obj))
     key = (obj.kind, meta.namespace, name)
     incarnation = state.incarnations.get(key, 0) + 1
     obj = _meta(obj, name=name, uid=f"{meta.namespace}/{name}#{incarnation}" if meta.namespace else f"{name}#{incarnation}",
@@ -165,6 +171,15 @@ def _update(state: ClusterState, action: Update) -> Outcome:
     if stored is None:
         return Outcome(state, False, error)
     obj = action.obj
+    if stored.metadata.deletion_timestamp is not None:
+        # upstream ValidateObjectMetaUpdate -> ValidateNoNewFinalizers
+        added = sorted(set(obj.metadata.finalizers) - set(stored.metadata.finalizers))
+        if added:
+            return Outcome(state, False, f"metadata.finalizers: Forbidden: no new finalizers can be added if "
+                                         f"the object is being deleted, found new finalizers {added}")
+    refused = admit_update(state, stored, obj)
+    if refused:
+        return Outcome(state, False, refused)
     generation = stored.metadata.generation
     if getattr(obj, "spec", None) != getattr(stored, "spec", None):
         generation += 1
@@ -191,11 +206,12 @@ def _update_status(state: ClusterState, action: UpdateStatus) -> Outcome:
 
 
 def _awaits_kubelet(state: ClusterState, obj) -> bool:
-    """A running pod on a live node is removed only once its kubelet has stopped it; an
-    unscheduled or finished pod goes at once (upstream pod strategy ``CheckGracefulDelete``)."""
+    """A scheduled, unfinished pod is removed only once its kubelet has stopped it (or PodGC
+    force-deletes it); an unscheduled or finished pod goes at once (upstream pod strategy
+    ``CheckGracefulDelete``, which does not look at the node: a pod of a vanished node stays
+    terminating until PodGC's ``gcOrphaned`` deletes it with grace 0)."""
     return (obj.kind == "Pod" and bool(obj.spec.node_name)
             and obj.status.phase not in ("Succeeded", "Failed")
-            and state.get("Node", "", obj.spec.node_name) is not None
             and obj.metadata.deletion_grace_period_seconds != 0)
 
 
@@ -213,11 +229,7 @@ def _delete(state: ClusterState, action: Delete) -> Outcome:
     if stored is None:
         return Outcome(state, False, f"{action.kind} {action.name!r} not found")
     meta = stored.metadata
-    finalizers = meta.finalizers
-    if action.propagation == "Foreground" and FOREGROUND not in finalizers:
-        finalizers += (FOREGROUND,)
-    elif action.propagation == "Orphan" and ORPHAN not in finalizers:
-        finalizers += (ORPHAN,)
+    finalizers = _propagation_finalizers(meta.finalizers, action.propagation)
     grace = action.grace_seconds
     if grace is None and stored.kind == "Pod":
         grace = stored.spec.termination_grace_period_seconds
@@ -238,6 +250,18 @@ def _delete(state: ClusterState, action: Delete) -> Outcome:
     else:
         obj = _meta(obj, deletion_timestamp=state.clock + (grace or 0), generation=meta.generation + 1)
     return Outcome(state.put(_meta(obj, resource_version=_next_version(stored))), True)
+
+
+def _propagation_finalizers(finalizers: tuple[str, ...], propagation: str) -> tuple[str, ...]:
+    """Upstream ``deletionFinalizersForGarbageCollection``: an explicit Foreground or Orphan
+    policy replaces the other's finalizer with its own. Background is the model's "no policy
+    given", which keeps whatever finalizers the object has (DEVIATION(upstream): an explicit
+    ``propagationPolicy: Background`` would remove both)."""
+    wanted = {"Foreground": FOREGROUND, "Orphan": ORPHAN}.get(propagation)
+    if wanted is None:
+        return finalizers
+    kept = tuple(f for f in finalizers if f not in (FOREGROUND, ORPHAN) or f == wanted)
+    return kept if wanted in kept else kept + (wanted,)
 
 
 def _evict(state: ClusterState, action: Evict) -> Outcome:
@@ -318,8 +342,8 @@ def _bind(state: ClusterState, action: Bind) -> Outcome:
         return Outcome(state, False, f"pod {action.name!r} is already assigned to node {pod.spec.node_name!r}")
     if pod.metadata.deletion_timestamp is not None:
         return Outcome(state, False, f"pod {action.name!r} is being deleted, cannot be assigned to a host")
-    if state.get("Node", "", action.node) is None:
-        return Outcome(state, False, f"node {action.node!r} not found")
+    # upstream BindingREST does not check that the node exists: a pod bound to a missing
+    # node is orphaned and PodGC deletes it
     scheduled = Condition(type="PodScheduled", status="True", last_transition_time=state.clock)
     pod = attrs.evolve(pod, spec=attrs.evolve(pod.spec, node_name=action.node),
                        status=attrs.evolve(pod.status, conditions=set_condition(pod.status.conditions, scheduled)))

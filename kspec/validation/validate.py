@@ -20,6 +20,7 @@ from kspec.reading.errors import NotAnObject, ReadError
 from kspec.reading.loader import Loaded, Manifest, load_text
 from kspec.validation.crossobject import Checked, run_cross_object
 from kspec.validation.findings import RULES, SEVERITY_RANK, Finding, finding_at
+from kspec.validation.limits import run_limits
 from kspec.validation.schema import CrdSchemas, SchemaValidator, object_id
 from kspec.validation.semantic import run_semantic
 
@@ -91,6 +92,7 @@ def validate(loaded: Loaded, options: ValidateOptions = ValidateOptions(),
         if ignore:
             ignored[oid] = frozenset(part.strip() for part in ignore.split(",") if part.strip())
     findings += run_cross_object(checked)
+    findings += run_limits(checked)
     kept = [f for f in findings if _kept(f, options, ignored)]
     kept.sort(key=Finding.sort_key)
     return Validation(findings=tuple(kept), objects=tuple(objects), files=len(loaded.files),

@@ -210,8 +210,6 @@ def test_foreground_and_orphan_propagation_add_their_finalizers():
     assert ok(state, Delete("Deployment", "ns", "web")).get("Deployment", "ns", "web") is None
 
 
-@pytest.mark.xfail(strict=True, reason="store: Foreground keeps an existing orphan finalizer (upstream "
-                                       "deletionFinalizersForGarbageCollection replaces one with the other)")
 def test_foreground_replaces_an_orphan_finalizer():
     """Upstream: the explicit policy decides; Foreground removes `orphan` and adds `foregroundDeletion`."""
     state = state_of(DEPLOYMENT.replace("namespace: ns}", "namespace: ns, finalizers: [orphan]}"))
@@ -259,8 +257,6 @@ def test_pod_deletion_timestamp_is_now_plus_grace():
     assert state.get("Pod", "ns", "p0").metadata.deletion_timestamp == 130
 
 
-@pytest.mark.xfail(strict=True, reason="store: a pod whose node object is missing is removed at once "
-                                       "(upstream: graceful, PodGC force-deletes it later)")
 def test_pod_of_a_missing_node_is_deleted_gracefully():
     """Upstream CheckGracefulDelete does not look at the node: the pod stays terminating."""
     state = with_pods(count=1)
@@ -269,8 +265,6 @@ def test_pod_of_a_missing_node_is_deleted_gracefully():
     assert state.get("Pod", "ns", "p0").metadata.deletion_timestamp is not None
 
 
-@pytest.mark.xfail(strict=True, reason="store: finalizers can be added to an object being deleted (upstream "
-                                       "ValidateObjectMetaUpdate: no new finalizers once deletionTimestamp is set)")
 def test_no_new_finalizers_on_a_terminating_object():
     """Upstream refuses an update adding a finalizer to an object being deleted."""
     state = ok(ClusterState(), Create(one(CM % ("a", ", finalizers: [example.com/a]"))))
@@ -372,8 +366,6 @@ def test_bind_refuses_a_pod_being_deleted():
     rejected(state, Bind("ns", "p", "node-0"))
 
 
-@pytest.mark.xfail(strict=True, reason="store: binding to a missing node is refused (upstream BindingREST does "
-                                       "not check the node; PodGC later deletes the orphaned pod)")
 def test_bind_does_not_check_the_node_exists():
     """Upstream accepts the binding; the pod is then orphaned."""
     assert apply(state_of(pod_yaml("p")), Bind("ns", "p", "ghost")).ok
