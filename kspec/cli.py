@@ -88,6 +88,36 @@ def _build_parser() -> argparse.ArgumentParser:
                           help="follow periodic work (CronJob schedules) up to this logical time")
     simulate.add_argument("--format", choices=("text", "json"), default="text")
     simulate.set_defaults(run=_run_simulate)
+
+    check = commands.add_parser(
+        "check", help="explore interleavings and faults, check invariants",
+        description="Explore what the cluster model can do from the input (every controller's writes in "
+                    "any order, the Scenario's scripted events, the faults its spec.faults allows) and check "
+                    "invariants after every move and once the cluster settles. Exit 0 when every checked "
+                    "property held within the bounds, 1 on a violation (with a trace and a replay command), "
+                    "2 on bad input or an unknown property id.")
+    check.add_argument("paths", nargs="*", metavar="PATH",
+                       help="file, directory (recursive *.yaml, *.yml, *.json) or - for stdin")
+    check.add_argument("--engine", choices=("random", "exhaustive"), default="random",
+                       help="random: Hypothesis-drawn traces, shrunk when one fails (default); "
+                            "exhaustive: breadth-first search of every interleaving up to --depth")
+    check.add_argument("--property", action="append", default=[], metavar="ID",
+                       help="check only this property (repeatable; default: the Scenario's spec.properties, "
+                            "else every applicable one)")
+    check.add_argument("--fault", action="append", default=None, metavar="TYPE",
+                       help="allow this fault instead of the Scenario's spec.faults (repeatable)")
+    check.add_argument("--max-examples", type=int, metavar="N", help="random engine: traces to try (default 100)")
+    check.add_argument("--depth", type=int, metavar="N",
+                       help="moves per trace (random, default 40) or search depth (exhaustive, default 6)")
+    check.add_argument("--seed", type=int, metavar="N", help="random engine: seed, to replay a run")
+    check.add_argument("--no-symmetry", action="store_true",
+                       help="exhaustive engine: try every fault target, even interchangeable ones")
+    check.add_argument("--database", default=".kspec/examples", metavar="DIR",
+                       help="where failing examples are kept and replayed first (default .kspec/examples)")
+    check.add_argument("--no-database", action="store_true", help="keep no example database")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--list-properties", action="store_true", help="list every property and exit")
+    check.set_defaults(run=_run_check)
     return parser
 
 
@@ -180,6 +210,12 @@ def _run_simulate(args: argparse.Namespace) -> int:
     result = run(initial_state(objects), default_actors(), events, max_steps=args.max_steps, until=args.until)
     print(simulation.render_json(result) if args.format == "json" else simulation.render_text(result))
     return EXIT_OK if result.converged else EXIT_FINDINGS
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from kspec.check.command import run_check
+
+    return run_check(args)
 
 
 def main(argv: Seq[str] | None = None) -> int:

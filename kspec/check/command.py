@@ -1,0 +1,68 @@
+"""``kspec check`` as a command: read inputs, run an engine, print, pick the exit code.
+
+The only I/O of checking lives here (and in the example database the random engine
+keeps); ``kspec.cli`` only parses arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kspec.reading.errors import ReadError
+from kspec.reading.loader import load
+
+EXIT_OK, EXIT_VIOLATION, EXIT_INPUT = 0, 1, 2
+
+
+def load_objects(paths) -> tuple[list, list[ReadError]]:
+    """Decoded objects of ``paths`` and the read errors (documents that are not objects are skipped)."""
+    from kspec.api.registry import decode_object
+
+    loaded = load(list(paths))
+    objects = [decode_object(m) for m in loaded.manifests
+               if m.field("apiVersion") is not None and m.field("kind") is not None]
+    return objects, list(loaded.errors)
+
+
+def _error(message: str) -> int:
+    print(f"kspec check: error: {message}", file=sys.stderr)
+    return EXIT_INPUT
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from kspec.check.engine import CheckInputError, CheckOptions, all_properties, check
+    from kspec.reports import check as report
+
+    if args.list_properties:
+        print(report.render_properties(all_properties(), args.format))
+        return EXIT_OK
+    if not args.paths:
+        return _error("give at least one PATH (or - for stdin)")
+    objects, errors = load_objects(args.paths)
+    for error in errors:
+        print(error.format(), file=sys.stderr)
+    if errors:
+        return EXIT_INPUT
+    if not objects:
+        return _error(f"no Kubernetes objects found in {' '.join(args.paths)}")
+    progress = None
+    if sys.stderr.isatty():
+        def progress(line: str) -> None:
+            print(f"\r\033[Kkspec check: {line}", end="", file=sys.stderr, flush=True)
+    options = CheckOptions(engine=args.engine, depth=args.depth, max_examples=args.max_examples, seed=args.seed,
+                           properties=tuple(args.property), faults=tuple(args.fault) if args.fault else None,
+                           database=None if args.no_database else args.database, symmetry=not args.no_symmetry,
+                           paths=tuple(args.paths), progress=progress)
+    try:
+        result = check(objects, options)
+    except ReadError as error:
+        print(error.format(), file=sys.stderr)
+        return EXIT_INPUT
+    except CheckInputError as error:
+        return _error(str(error))
+    finally:
+        if progress is not None:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+    print(report.render_json(result) if args.format == "json" else report.render_text(result))
+    return EXIT_VIOLATION if result.result == "violation" else EXIT_OK

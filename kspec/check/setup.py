@@ -1,0 +1,116 @@
+"""From decoded objects and options to the problem an engine explores.
+
+Resolves, in order of precedence: options, then the Scenario (``spec.faults``,
+``spec.properties``, ``spec.bounds``), then defaults. Mistakes in a Scenario are
+``ReadError``s at their line; unknown ids given as options are ``CheckInputError``s.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import attrs
+
+from kspec.api.decode import field_node
+from kspec.api.others import Scenario
+from kspec.check.engine import DEFAULT_DEPTH, DEFAULT_MAX_EXAMPLES, CheckInputError, CheckOptions
+from kspec.check.faults import FAULT_TYPES, FaultSpec, default_spec, parse_faults
+from kspec.check.properties import PROPERTIES, Property
+from kspec.model.actors import default_actors
+from kspec.model.cluster import initial_state
+from kspec.model.run import Actor, run
+from kspec.model.scenario import scenario_events
+from kspec.model.state import ClusterState
+from kspec.reading.errors import ReadError
+
+
+@attrs.frozen(kw_only=True)
+class Problem:
+    initial: ClusterState
+    actors: tuple[Actor, ...]
+    events: tuple
+    faults: tuple[FaultSpec, ...]
+    properties: tuple[Property, ...]
+    depth: int
+    max_examples: int
+    options: CheckOptions
+
+    def of_kind(self, kind: str) -> tuple[Property, ...]:
+        return tuple(p for p in self.properties if p.kind == kind)
+
+
+def _scenario(objects: list) -> Scenario | None:
+    scenarios = [o for o in objects if isinstance(o, Scenario)]
+    if len(scenarios) > 1:
+        first, second = scenarios[0], scenarios[1]
+        where = f"{first.node.file}:{first.node.line}" if first.node is not None else first.metadata.name
+        message = (f"a second Scenario (the first is at {where}); kspec check explores one Scenario at a "
+                   f"time: pass the directory or file of one scenario")
+        if second.node is not None:
+            raise ReadError(message, second.node.source, second.node.start)
+        raise CheckInputError(message)
+    return scenarios[0] if scenarios else None
+
+
+def _faults(scenario: Scenario | None, options: CheckOptions) -> tuple[FaultSpec, ...]:
+    if options.faults is not None:
+        unknown = [f for f in options.faults if f not in FAULT_TYPES]
+        if unknown:
+            raise CheckInputError(f"unknown fault(s) {', '.join(unknown)}; expected one of {', '.join(FAULT_TYPES)}")
+        return tuple(default_spec(f) for f in dict.fromkeys(options.faults))
+    if scenario is None:
+        return ()
+    return parse_faults(field_node(scenario, "spec", "faults"))
+
+
+def _unknown_property(property_id: str) -> str:
+    return (f"unknown property {property_id!r} (see kspec check --list-properties for the "
+            f"{len(PROPERTIES.ids())} known ids)")
+
+
+def _properties(scenario: Scenario | None, options: CheckOptions, initial: ClusterState,
+                settled: ClusterState) -> tuple[Property, ...]:
+    if options.properties:
+        unknown = [p for p in options.properties if p not in PROPERTIES]
+        if unknown:
+            raise CheckInputError("; ".join(_unknown_property(p) for p in unknown))
+        return tuple(PROPERTIES.get(p) for p in dict.fromkeys(options.properties))
+    if scenario is not None and scenario.spec.properties:
+        for index, property_id in enumerate(scenario.spec.properties):
+            if property_id not in PROPERTIES:
+                node = field_node(scenario, "spec", "properties", index)
+                if node is None:
+                    raise CheckInputError(_unknown_property(property_id))
+                raise ReadError(_unknown_property(property_id), node.source, node.start)
+        return tuple(PROPERTIES.get(p) for p in dict.fromkeys(scenario.spec.properties))
+    return tuple(p for p in PROPERTIES if p.applies(initial) or p.applies(settled))
+
+
+def _bound(option: int | None, scenario_value: int | None, default: int, name: str, minimum: int) -> int:
+    value = option if option is not None else scenario_value if scenario_value is not None else default
+    if value < minimum:
+        raise CheckInputError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def prepare(objects: list, options: CheckOptions, actors: Sequence[Actor] | None = None) -> Problem:
+    """The problem for ``objects`` under ``options``; raises on bad input (see module doc)."""
+    scenario = _scenario(objects)
+    events = tuple(scenario_events(scenario)) if scenario is not None else ()
+    faults = _faults(scenario, options)
+    actors = tuple(actors) if actors is not None else default_actors()
+    if options.history < 1:
+        raise CheckInputError(f"history must be at least 1, not {options.history}")
+    initial = initial_state(objects)
+    settled = initial
+    if not options.properties and not (scenario is not None and scenario.spec.properties):
+        # a property applies when the cluster has something for it once the controllers
+        # have acted (a Deployment's ReplicaSets exist only then)
+        settled = run(initial, actors, events, max_steps=options.settle_steps).state
+    properties = _properties(scenario, options, initial, settled)
+    bounds = scenario.spec.bounds if scenario is not None else None
+    depth = _bound(options.depth, bounds.depth if bounds else None, DEFAULT_DEPTH[options.engine], "depth", 0)
+    examples = _bound(options.max_examples, bounds.max_examples if bounds else None, DEFAULT_MAX_EXAMPLES,
+                      "max-examples", 1)
+    return Problem(initial=initial, actors=actors, events=events, faults=faults, properties=properties,
+                   depth=depth, max_examples=examples, options=options)
