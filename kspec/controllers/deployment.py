@@ -586,7 +586,11 @@ def get_all_replica_sets_and_sync_revision(view: ClusterState, d: Deployment, rs
         cond = new_condition(PROGRESSING, "True", NEW_RS_REASON, f'Created new replica set "{name}"', view.clock)
         current = condition(d.status.conditions, PROGRESSING)
         if current is None or (current.reason, current.message) != (cond.reason, cond.message):
-            return None, old_rss, _progressing_update(d, cond)
+            # a condition of the same reason keeps its old message (SetDeploymentCondition), so
+            # after a template change mid-creation there may be nothing to write: create then
+            actions = _progressing_update(d, cond)
+            if actions:
+                return None, old_rss, actions
     template = d.spec.template
     labels = template.metadata.labels.set(HASH_LABEL, pod_hash)
     template = attrs.evolve(template, metadata=attrs.evolve(template.metadata, labels=labels))

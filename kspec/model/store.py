@@ -26,6 +26,8 @@ from kspec.api.status import Condition, set_condition
 from kspec.model.admission import admit_create, admit_update
 from kspec.model.state import ClusterState, object_ref
 
+EVICTION_REASON = "EvictionByEvictionAPI"
+
 FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
 
@@ -274,6 +276,14 @@ def _evict(state: ClusterState, action: Evict) -> Outcome:
         if not ignore_budget and blocks_eviction(state, pdb, pod):
             return Outcome(state, False, f"cannot evict pod as it would violate the pod's disruption "
                                          f"budget {pdb.metadata.name!r}")
+    if not ignore_budget:
+        # upstream eviction.go addConditionAndDeletePod: the pod is marked as a voluntary
+        # disruption (reason EvictionByEvictionAPI) in the same write as its deletion
+        marker = Condition(type="DisruptionTarget", status="True", reason=EVICTION_REASON,
+                           message="Eviction API: evicting", last_transition_time=state.clock)
+        pod = attrs.evolve(pod, status=attrs.evolve(pod.status, conditions=set_condition(pod.status.conditions,
+                                                                                          marker)))
+        state = state.put(pod)
     return _delete(state, Delete("Pod", action.namespace, action.name))
 
 
