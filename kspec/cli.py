@@ -101,6 +101,9 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--engine", choices=("random", "exhaustive"), default="random",
                        help="random: Hypothesis-drawn traces, shrunk when one fails (default); "
                             "exhaustive: breadth-first search of every interleaving up to --depth")
+    check.add_argument("--start", choices=("input", "settled"), default=None,
+                       help="explore from the input as written, or from the cluster the controllers settle "
+                            "in (default: the Scenario's spec.start, else input)")
     check.add_argument("--property", action="append", default=[], metavar="ID",
                        help="check only this property (repeatable; default: the Scenario's spec.properties, "
                             "else every applicable one)")

@@ -179,6 +179,7 @@ class ScenarioSpec:
     events: tuple[Raw, ...] = k8s("events", ())
     faults: tuple[Raw, ...] = k8s("faults", ())
     properties: tuple[str, ...] = k8s("properties", ())
+    start: str = k8s("start", "")
     bounds: ScenarioBounds = k8s("bounds", ScenarioBounds())
     node: Mapping | None = node_field()
 

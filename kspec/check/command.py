@@ -50,7 +50,7 @@ def run_check(args: argparse.Namespace) -> int:
     if sys.stderr.isatty():
         def progress(line: str) -> None:
             print(f"\r\033[Kkspec check: {line}", end="", file=sys.stderr, flush=True)
-    options = CheckOptions(engine=args.engine, depth=args.depth, max_examples=args.max_examples, seed=args.seed,
+    options = CheckOptions(engine=args.engine, start=args.start, depth=args.depth, max_examples=args.max_examples, seed=args.seed,
                            properties=tuple(args.property), faults=tuple(args.fault) if args.fault else None,
                            database=None if args.no_database else args.database, symmetry=not args.no_symmetry,
                            paths=tuple(args.paths), progress=progress)

@@ -49,11 +49,16 @@ class CheckOptions:
     uses ``.kspec/examples``). ``history``: how many past states a stale view may be
     taken from. ``settle_steps``: bound on the fair run before ``eventually`` checks.
     ``symmetry``: explore one of several interchangeable fault targets (exhaustive).
+    ``start``: "input" explores from the input as written, "settled" from the state the
+    fair scheduler settles in from it before any scripted event or fault (the deployed
+    cluster: faults then hit a running workload at small depths); None takes the
+    Scenario's ``spec.start``, else "input".
     ``paths``: the inputs, for the replay command. ``progress``: called with a line of
     progress now and then on long runs (the CLI passes one when stderr is a terminal).
     """
 
     engine: str = "random"
+    start: str | None = None
     depth: int | None = None
     max_examples: int | None = None
     seed: int | None = None

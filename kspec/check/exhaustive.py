@@ -90,7 +90,8 @@ def explore(problem: Problem) -> CheckResult:
     elapsed = time.monotonic() - started
     return CheckResult(result="violation" if found else "pass", engine="exhaustive",
                        bounds={"depth": problem.depth, "history": options.history,
-                               "settle_steps": options.settle_steps, "symmetry": options.symmetry},
+                               "settle_steps": options.settle_steps, "symmetry": options.symmetry,
+                               "start": problem.start},
                        stats=Stats(examples=0, states=transitions, distinct_states=len(parents), seconds=elapsed),
                        properties=tuple(p.id for p in problem.properties),
                        faults=tuple(f.label() for f in problem.faults),

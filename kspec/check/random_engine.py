@@ -108,7 +108,8 @@ def explore(problem: Problem) -> CheckResult:
     elapsed = time.monotonic() - started
     return CheckResult(result="violation" if violations else "pass", engine="random",
                        bounds={"depth": problem.depth, "max_examples": problem.max_examples,
-                               "history": options.history, "settle_steps": options.settle_steps},
+                               "history": options.history, "settle_steps": options.settle_steps,
+                               "start": problem.start},
                        stats=Stats(examples=counters["examples"], states=counters["states"],
                                    distinct_states=len(distinct), seconds=elapsed),
                        properties=tuple(p.id for p in problem.properties),

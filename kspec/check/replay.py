@@ -14,6 +14,8 @@ def replay_command(problem: Problem, *, seed: int | None = None) -> str:
     words = ["kspec", "check", *(options.paths or ("PATH",)), "--engine", options.engine, "--depth", str(problem.depth)]
     if options.engine == "random":
         words += ["--max-examples", str(problem.max_examples), "--seed", str(seed)]
+    if options.start:
+        words += ["--start", options.start]
     for property_id in options.properties:
         words += ["--property", property_id]
     for fault in options.faults or ():

@@ -24,6 +24,9 @@ from kspec.model.state import ClusterState
 from kspec.reading.errors import ReadError
 
 
+STARTS = ("input", "settled")
+
+
 @attrs.frozen(kw_only=True)
 class Problem:
     initial: ClusterState
@@ -34,6 +37,7 @@ class Problem:
     depth: int
     max_examples: int
     options: CheckOptions
+    start: str = "input"
 
     def of_kind(self, kind: str) -> tuple[Property, ...]:
         return tuple(p for p in self.properties if p.kind == kind)
@@ -102,6 +106,16 @@ def prepare(objects: list, options: CheckOptions, actors: Sequence[Actor] | None
     if options.history < 1:
         raise CheckInputError(f"history must be at least 1, not {options.history}")
     initial = initial_state(objects)
+    start = options.start or (scenario.spec.start if scenario is not None else "") or "input"
+    if start not in STARTS:
+        raise CheckInputError(f"unknown start {start!r}; expected one of {', '.join(STARTS)}")
+    if start == "settled":
+        deployed = run(initial, actors, (), max_steps=options.settle_steps)
+        if not deployed.converged:
+            raise CheckInputError(f"the input did not settle within {deployed.steps} steps of fair scheduling "
+                                  f"(still changing: {', '.join(deployed.still_changing)}); explore it with "
+                                  f"start: input")
+        initial = deployed.state
     settled = initial
     if not options.properties and not (scenario is not None and scenario.spec.properties):
         # a property applies when the cluster has something for it once the controllers
@@ -113,4 +127,4 @@ def prepare(objects: list, options: CheckOptions, actors: Sequence[Actor] | None
     examples = _bound(options.max_examples, bounds.max_examples if bounds else None, DEFAULT_MAX_EXAMPLES,
                       "max-examples", 1)
     return Problem(initial=initial, actors=actors, events=events, faults=faults, properties=properties,
-                   depth=depth, max_examples=examples, options=options)
+                   depth=depth, max_examples=examples, options=options, start=start)

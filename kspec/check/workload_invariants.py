@@ -13,7 +13,7 @@ from typing import Iterator
 from kspec.api.status import condition, is_true
 from kspec.check.properties import Violation, prop
 from kspec.controllers import daemonset
-from kspec.controllers.deployment import equal_ignore_hash, max_surge, max_unavailable
+from kspec.controllers.deployment import equal_ignore_hash
 from kspec.model.state import ClusterState, object_ref
 
 SCALED_KINDS = ("ReplicaSet", "ReplicationController", "Deployment", "StatefulSet")
@@ -108,6 +108,19 @@ def _rolling_deployments(state: ClusterState):
     return [d for d in state.list("Deployment") if d.spec.strategy.type == "RollingUpdate" and is_live(d)]
 
 
+def fenceposts(d) -> tuple[int, int]:
+    """(maxSurge, maxUnavailable) as pods, computed here rather than by the controller under
+    test: surge rounds up, unavailable rounds down, both zero makes unavailable one
+    (upstream ``ResolveFenceposts``); unavailable never exceeds replicas."""
+    rolling = d.spec.strategy.rolling_update
+    replicas = d.spec.replicas
+    surge = rolling.max_surge.scaled(replicas, round_up=True)
+    unavailable = rolling.max_unavailable.scaled(replicas, round_up=False)
+    if surge == 0 and unavailable == 0:
+        unavailable = 1
+    return surge, min(unavailable, replicas)
+
+
 def _available_by_status(state: ClusterState, d) -> int:
     """What the Deployment controller can count on after a step: each ReplicaSet contributes
     its reported available pods, but no more than it is scaled to keep."""
@@ -145,18 +158,18 @@ def rollout_availability(old: ClusterState, new: ClusterState) -> Iterator[Viola
         shrunk = [rs for rs in new_rs if rs.metadata.uid in old_rs
                   and rs.spec.replicas < old_rs[rs.metadata.uid].spec.replicas]
         total = sum(rs.spec.replicas for rs in new_rs)
-        ceiling = d.spec.replicas + max_surge(d)
-        if grown and total > ceiling:
+        surge, unavailable = fenceposts(d)
+        if grown and total > d.spec.replicas + surge:
             yield Violation("rollout-availability", object_ref(d),
                             f"ReplicaSets scaled to {total} pods, above replicas {d.spec.replicas} + "
-                            f"maxSurge {max_surge(d)}")
+                            f"maxSurge {surge}")
         if shrunk:
-            floor = d.spec.replicas - max_unavailable(d)
+            floor = d.spec.replicas - unavailable
             available = _available_by_status(new, d)
             if available < floor and available < _available_by_status(old, d):
                 yield Violation("rollout-availability", object_ref(d),
                                 f"scaling down {shrunk[0].metadata.name} leaves {available} available pods, below "
-                                f"replicas {d.spec.replicas} - maxUnavailable {max_unavailable(d)}")
+                                f"replicas {d.spec.replicas} - maxUnavailable {unavailable}")
 
 
 # ---- daemonset-coverage --------------------------------------------------------------------------
@@ -202,8 +215,11 @@ def _pod_node(pod) -> str:
 
 # ---- job-completions -----------------------------------------------------------------------------
 
-def _job_finished(job) -> bool:
-    return any(is_true(job.status.conditions, t) for t in ("Complete", "Failed"))
+def _job_decided(job) -> bool:
+    """Complete or Failed, or the interim condition that decides one of them (upstream
+    adds the terminal condition only once no pod is left terminating)."""
+    return any(is_true(job.status.conditions, t) for t in ("Complete", "Failed", "SuccessCriteriaMet",
+                                                           "FailureTarget"))
 
 
 @prop("job-completions", "state",
@@ -228,14 +244,17 @@ def job_completions(state: ClusterState) -> Iterator[Violation]:
                             f"marked Complete with {counted} of {want if want is not None else 1} completions")
 
 
-@prop("job-finishes", "eventually", "jobs: once events stop, every Job that is not suspended is Complete or Failed",
+@prop("job-finishes", "eventually", "jobs: once events stop, every Job that is not suspended has its outcome decided",
       applies=_has_any("Job"))
 def job_finishes(state: ClusterState) -> Iterator[Violation]:
     """Once events stop, every Job that is not suspended and not being deleted carries the
-    Complete or the Failed condition (within the settle bound: a Job whose pods never run
-    to the end, for lack of room or a broken image, breaks it)."""
+    Complete or the Failed condition, or the interim SuccessCriteriaMet / FailureTarget
+    that decides it while a pod is still terminating (a pod on an unreachable node stays
+    terminating until the node returns or is force-deleted, and upstream holds the
+    terminal condition until then). Within the settle bound: a Job whose pods never run to
+    the end, for lack of room or a broken image, breaks it."""
     for job in state.list("Job"):
-        if job.spec.suspend or not is_live(job) or _job_finished(job):
+        if job.spec.suspend or not is_live(job) or _job_decided(job):
             continue
         status = condition(job.status.conditions, "Suspended")
         if status is not None and status.status == "True":

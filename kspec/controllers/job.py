@@ -256,6 +256,11 @@ def sync_job(view: ClusterState, job) -> list[Action]:
             conditions = set_condition(conditions, _new_condition(
                 type_, "CompletionsReached", "Reached expected number of succeeded pods", now))
         status = attrs.evolve(status, conditions=conditions, completion_time=now)
+    elif complete:
+        # Upstream (1.31+): SuccessCriteriaMet now; Complete waits for the terminating pods,
+        # which on an unreachable node wait for the node or for a forced deletion.
+        status = attrs.evolve(status, conditions=set_condition(status.conditions, _new_condition(
+            "SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods", now)))
     elif not actions:
         status = attrs.evolve(status, conditions=_suspend_conditions(status, job.spec.suspend, now))
         if not job.spec.suspend and _resumed(job.status, status):

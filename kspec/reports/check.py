@@ -68,6 +68,8 @@ def render_text(result: CheckResult) -> str:
     if result.result == "pass":
         lines.append("pass: every checked property held in everything explored within these bounds")
     lines.append(_bounds_line(result))
+    if result.bounds.get("start") == "settled":
+        lines.append("start: the cluster as the controllers settle it from the input, before any event or fault")
     lines.append(_stats_line(result))
     lines.append(f"properties ({len(result.properties)}): {', '.join(result.properties) or 'none'}")
     lines.append(f"faults: {', '.join(result.faults) or 'none (only controller interleavings and scripted events)'}")
