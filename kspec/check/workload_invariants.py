@@ -223,12 +223,13 @@ def _job_decided(job) -> bool:
 
 
 @prop("job-completions", "state",
-      "jobs: never more successful pods than completions, Complete only once they all succeeded",
+      "jobs: never more pods running or succeeded than completions, Complete only once they all succeeded",
       applies=_has_any("Job"))
 def job_completions(state: ClusterState) -> Iterator[Violation]:
-    """A Job with ``completions`` never has more succeeded pods than ``completions`` (counted
-    from its pods and from ``status.succeeded``; the controller caps active pods at
-    ``completions - succeeded``), and carries the Complete condition only once that many
+    """A Job with ``completions`` never has more pods running or succeeded than
+    ``completions``: succeeded pods (counted from its pods and from ``status.succeeded``)
+    plus active ones (not finished, not terminating), as the controller caps active pods at
+    ``completions - succeeded``; and it carries the Complete condition only once that many
     succeeded. A Job without ``completions`` is complete after one success. Together with
     ``job-finishes`` (every Job not suspended ends Complete or Failed once events stop)
     this is upstream's promise of ``pkg/controller/job/job_controller.go``."""
@@ -236,9 +237,10 @@ def job_completions(state: ClusterState) -> Iterator[Violation]:
         want = job.spec.completions
         succeeded = sum(1 for p in owned_by(state, job) if p.status.phase == "Succeeded")
         counted = max(succeeded, job.status.succeeded)
-        if want is not None and counted > want:
+        active = sum(1 for p in owned_by(state, job) if is_live(p) and not is_terminal(p))
+        if want is not None and counted + active > want:
             yield Violation("job-completions", object_ref(job),
-                            f"{counted} pods succeeded for completions {want}")
+                            f"{counted} pods succeeded and {active} active for completions {want}")
         if is_true(job.status.conditions, "Complete") and counted < (want if want is not None else 1):
             yield Violation("job-completions", object_ref(job),
                             f"marked Complete with {counted} of {want if want is not None else 1} completions")
