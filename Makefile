@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test bench clean docs/rules.md
+.PHONY: demo test bench clean docs/rules.md docs/properties.md
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,7 @@ clean:
 # docs/rules.md is generated from the rule registry; tests/test_docs.py checks it is current.
 docs/rules.md: $(BIN)/.installed kspec/validation/*.py
 	$(BIN)/kspec validate --list-rules > $@
+
+# docs/properties.md is generated from the property registry; tests/test_docs.py checks it is current.
+docs/properties.md: $(BIN)/.installed
+	$(BIN)/kspec check --list-properties --format markdown > $@

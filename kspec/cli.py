@@ -118,7 +118,8 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--database", default=".kspec/examples", metavar="DIR",
                        help="where failing examples are kept and replayed first (default .kspec/examples)")
     check.add_argument("--no-database", action="store_true", help="keep no example database")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                       help="text (default) or json; markdown only with --list-properties")
     check.add_argument("--list-properties", action="store_true", help="list every property and exit")
     check.set_defaults(run=_run_check)
     return parser

@@ -60,3 +60,23 @@ def test_readme_simulate_example_is_what_kspec_prints():
                             cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0
     assert result.stdout == shown
+
+
+def test_properties_reference_is_generated_from_the_registry():
+    """docs/properties.md equals what the property registry renders (`make docs/properties.md`)."""
+    from kspec.check.engine import all_properties
+    from kspec.reports.check import render_properties_markdown
+
+    assert (ROOT / "docs" / "properties.md").read_text(encoding="utf-8") == render_properties_markdown(
+        all_properties())
+
+
+def test_every_property_has_a_real_doc_paragraph():
+    """Every built-in property explains itself in at least two sentences."""
+    from kspec.check.engine import all_properties
+
+    import re
+
+    for prop in all_properties():
+        if not prop.id.startswith("test-"):
+            assert len(re.findall(r"\.(\s|$)", prop.doc)) >= 2, prop.id

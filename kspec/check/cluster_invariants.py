@@ -122,7 +122,9 @@ def pvc_binding(state: ClusterState) -> Iterator[Violation]:
     existing PersistentVolume whose ``claimRef`` points back at it; no volume serves two
     claims; the volume's capacity covers the claim's storage request, its access modes
     include every mode the claim asks for, and a claim that names a StorageClass gets a
-    volume of that class (upstream ``pkg/controller/volume/persistentvolume``)."""
+    volume of that class (upstream ``pkg/controller/volume/persistentvolume``). Checked on
+    every state, so a binder that races with itself (two claims taking one volume from
+    views that each saw it Available) is caught at the write that double-books it."""
     users: dict[str, list] = {}
     for claim in state.list("PersistentVolumeClaim"):
         name = claim.spec.volume_name

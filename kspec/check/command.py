@@ -37,6 +37,8 @@ def run_check(args: argparse.Namespace) -> int:
     if args.list_properties:
         print(report.render_properties(all_properties(), args.format))
         return EXIT_OK
+    if args.format == "markdown":
+        return _error("--format markdown goes with --list-properties only")
     if not args.paths:
         return _error("give at least one PATH (or - for stdin)")
     objects, errors = load_objects(args.paths)

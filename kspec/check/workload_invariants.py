@@ -121,10 +121,24 @@ def fenceposts(d) -> tuple[int, int]:
     return surge, min(unavailable, replicas)
 
 
-def _available_by_status(state: ClusterState, d) -> int:
-    """What the Deployment controller can count on after a step: each ReplicaSet contributes
-    its reported available pods, but no more than it is scaled to keep."""
-    return sum(min(rs.spec.replicas, rs.status.available_replicas) for rs in owned_by(state, d, "ReplicaSet"))
+def _is_available(pod, min_ready_seconds: int, now: int) -> bool:
+    """Ready for at least minReadySeconds (upstream ``IsPodAvailable``)."""
+    since = pod.status.ready_since
+    return is_ready(pod) and (min_ready_seconds == 0 or (since is not None and since + min_ready_seconds <= now))
+
+
+def _available(state: ClusterState, d) -> int:
+    """Available pods the ReplicaSets will keep: each set counts its available live pods,
+    up to its ``spec.replicas`` (it deletes unavailable pods first)."""
+    return sum(min(rs.spec.replicas, sum(1 for p in live_pods(state, rs)
+                                         if _is_available(p, rs.spec.min_ready_seconds, state.clock)))
+               for rs in owned_by(state, d, "ReplicaSet"))
+
+
+def _pod_total(state: ClusterState, d) -> int:
+    """Pods the ReplicaSets run or are scaled to run: each set counts ``max(spec.replicas,
+    live pods)`` (pods not yet deleted still exist)."""
+    return sum(max(rs.spec.replicas, len(live_pods(state, rs))) for rs in owned_by(state, d, "ReplicaSet"))
 
 
 @prop("rollout-availability", "transition",
@@ -135,18 +149,19 @@ def rollout_availability(old: ClusterState, new: ClusterState) -> Iterator[Viola
     step in which it scales one of its ReplicaSets (its own disruptions; a user's scale or a
     crash is not one, as upstream documents):
 
-    - scaling a ReplicaSet up never takes the sum of the ReplicaSets' ``spec.replicas`` past
-      ``replicas + maxSurge`` (maxSurge rounded up from a percentage: 10 replicas, 25 % ->
-      3 surge pods);
-    - scaling a ReplicaSet down never takes the pods the ReplicaSets report available (each
-      counted up to its new scale) below ``replicas - maxUnavailable`` (rounded down:
-      10 replicas, 25 % -> 2 unavailable), unless they already were below it and the step
-      removes no available pod.
+    - scaling a ReplicaSet up never takes the pods its ReplicaSets run or are scaled to run
+      (each counts ``max(spec.replicas, live pods)``) past ``replicas + maxSurge``
+      (maxSurge rounded up from a percentage: 10 replicas, 25 % -> 3 surge pods);
+    - scaling a ReplicaSet down never takes the available pods the ReplicaSets keep (each
+      counts its available live pods up to its new ``spec.replicas``) below
+      ``replicas - maxUnavailable`` (rounded down: 10 replicas, 25 % -> 2 unavailable),
+      unless they already were below it and the step removes no available pod.
 
-    Both are measured as the controller measures them (``pkg/controller/deployment/
-    rolling.go``: ReplicaSet ``spec.replicas`` and ``status.availableReplicas``), so a pod
-    that crashed after the ReplicaSet last reported it is not counted as the Deployment's
-    doing."""
+    Measured on the live pods: the documented guarantee. Upstream's controller
+    (``pkg/controller/deployment/rolling.go``) computes the same from ReplicaSet statuses,
+    which may lag behind the pods, so upstream can briefly break it; the model's controller
+    counts live pods (a deviation noted in ``docs/architecture.md``). A pod that crashes is
+    unavailable to the Deployment as well, so crashes only make it more careful."""
     for d in _rolling_deployments(new):
         before = old.get("Deployment", d.metadata.namespace, d.metadata.name)
         if before is None or before.metadata.uid != d.metadata.uid or before.spec.replicas != d.spec.replicas:
@@ -157,16 +172,16 @@ def rollout_availability(old: ClusterState, new: ClusterState) -> Iterator[Viola
                  or (rs.metadata.uid not in old_rs and rs.spec.replicas > 0)]
         shrunk = [rs for rs in new_rs if rs.metadata.uid in old_rs
                   and rs.spec.replicas < old_rs[rs.metadata.uid].spec.replicas]
-        total = sum(rs.spec.replicas for rs in new_rs)
+        total = _pod_total(new, d)
         surge, unavailable = fenceposts(d)
         if grown and total > d.spec.replicas + surge:
             yield Violation("rollout-availability", object_ref(d),
-                            f"ReplicaSets scaled to {total} pods, above replicas {d.spec.replicas} + "
+                            f"ReplicaSets run or are scaled to {total} pods, above replicas {d.spec.replicas} + "
                             f"maxSurge {surge}")
         if shrunk:
             floor = d.spec.replicas - unavailable
-            available = _available_by_status(new, d)
-            if available < floor and available < _available_by_status(old, d):
+            available = _available(new, d)
+            if available < floor and available < _available(old, d):
                 yield Violation("rollout-availability", object_ref(d),
                                 f"scaling down {shrunk[0].metadata.name} leaves {available} available pods, below "
                                 f"replicas {d.spec.replicas} - maxUnavailable {unavailable}")
@@ -185,7 +200,9 @@ def daemonset_coverage(state: ClusterState) -> Iterator[Violation]:
     """Once events stop, a DaemonSet has exactly one live pod on every node that should run
     it (name, nodeSelector, required node affinity, taints and tolerations, as upstream
     ``NodeShouldRunDaemonPod``), Running and Ready when the node is Ready, and no live pod on
-    a node that should not keep one."""
+    a node that should not keep one. A node that went unreachable keeps its daemon pod (the
+    pod tolerates the NoExecute taints) but gets no new one (the NoSchedule taint is not
+    tolerated), as upstream ``pkg/controller/daemon/daemon_controller.go``."""
     nodes = state.list("Node")
     for ds in state.list("DaemonSet"):
         if not is_live(ds):

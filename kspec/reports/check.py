@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 
 from kspec.check.engine import CheckResult, ViolationReport
@@ -76,8 +77,36 @@ def render_text(result: CheckResult) -> str:
     return "\n".join(lines)
 
 
+_KIND_MEANING = {
+    "state": "checked on every state reached",
+    "transition": "checked on every step, old state -> new state",
+    "eventually": "checked once events stop and the fair scheduler settles the cluster",
+}
+
+
+def render_properties_markdown(properties: tuple[Property, ...]) -> str:
+    """The content of ``docs/properties.md``: a table, then one section per property, by id
+    (registration order depends on which family module is imported first)."""
+    properties = tuple(sorted(properties, key=lambda p: p.id))
+    lines = ["# kspec properties", "",
+             "<!-- Generated from the property registry by kspec.reports.check.render_properties_markdown "
+             "(`make docs/properties.md`); do not edit by hand. -->", "",
+             "Every invariant `kspec check` knows. A Scenario's `spec.properties` or `--property ID` picks "
+             "some; by default every property that applies to the input is checked. How the engines "
+             "explore, and what the kinds mean, is in [check.md](check.md).", "",
+             "| Property | Kind | Promise |", "|---|---|---|"]
+    lines += [f"| [`{p.id}`](#{p.id}) | {p.kind} | {p.title} |" for p in properties]
+    for p in properties:
+        lines += ["", f"## `{p.id}`", "", f"**Kind:** {p.kind} ({_KIND_MEANING[p.kind]})", "", p.title[:1].upper()
+                  + p.title[1:] + ".", "", inspect.cleandoc(p.doc)]
+    return "\n".join(lines) + "\n"
+
+
 def render_properties(properties: tuple[Property, ...], fmt: str) -> str:
     """``--list-properties``: id, kind and title of every registered property."""
+    if fmt == "markdown":
+        return render_properties_markdown(properties).rstrip("\n")
+    properties = tuple(sorted(properties, key=lambda p: p.id))
     if fmt == "json":
         return json.dumps([{"id": p.id, "kind": p.kind, "title": p.title, "doc": p.doc} for p in properties],
                           indent=2)
