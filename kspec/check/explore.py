@@ -76,6 +76,8 @@ class Settled:
     converged: bool
     steps: int
     violations: tuple[Violation, ...]
+    # the API server's refusals during the fair run, latest last ("Pod/ns/x: exceeded quota ...")
+    refusals: tuple[str, ...] = ()
 
 
 class Explorer:
@@ -281,7 +283,9 @@ class Explorer:
                 violations = tuple(Violation(p.id, "", f"the cluster did not settle within {result.steps} steps of "
                                                        f"fair scheduling (still changing: {changing}), so this "
                                                        f"cannot be established") for p in self.eventually_props)
-            found = Settled(result.state, result.converged, result.steps, violations)
+            refused = dict.fromkeys(f"{s.actor} {s.action} {s.object}: {s.message}" for s in result.timeline
+                                    if not s.ok and s.message)
+            found = Settled(result.state, result.converged, result.steps, violations, tuple(refused)[-3:])
         if len(self._settled) > _CACHE_LIMIT:
             self._settled.clear()
         self._settled[key] = found
@@ -292,7 +296,9 @@ def settle_line(number: int, settled: Settled) -> TraceStep:
     """The closing trace line of an ``eventually`` counterexample."""
     action = (f"fair scheduling to quiescence ({settled.steps} steps)" if settled.converged
               else f"fair scheduling, still not quiescent after {settled.steps} steps")
-    return TraceStep(step=number, clock=settled.state.clock, actor="scheduler (fair)", action=action, object="")
+    detail = ("refused on the way: " + "; ".join(settled.refusals)) if settled.refusals else ""
+    return TraceStep(step=number, clock=settled.state.clock, actor="scheduler (fair)", action=action, object="",
+                     detail=detail)
 
 
 # --- symmetry ------------------------------------------------------------------------------
