@@ -3,7 +3,7 @@
 Registered through the ``pytest11`` entry point, so installing kspec is enough::
 
     def test_app(kspec_check):
-        kspec_check("deploy/", properties=["rs-replicas-bounded"])
+        kspec_check("deploy/", properties=["replicas-converge", "rollout-availability"])
 
 A violation fails the test with the property, the numbered trace and the replay
 command as the failure message; unreadable input fails it with the reader's error.
@@ -39,13 +39,15 @@ def _resolve(path: str, test_dir: Path) -> str:
 @pytest.fixture
 def kspec_check(request):
     """``kspec_check(*paths, properties=(), engine="random", depth=None, max_examples=None,
-    seed=None, faults=None, actors=None) -> CheckResult``; fails the test on a violation."""
+    seed=None, faults=None, start=None, actors=None) -> CheckResult``; fails the test on a
+    violation."""
     test_dir = Path(str(request.node.fspath)).parent
     database = None if request.config.getoption("kspec_no_database") else \
         str(Path(request.config.rootpath) / ".kspec" / "examples")
 
     def run(*paths: str, properties=(), engine: str = "random", depth: int | None = None,
-            max_examples: int | None = None, seed: int | None = None, faults=None, actors=None) -> CheckResult:
+            max_examples: int | None = None, seed: int | None = None, faults=None, start: str | None = None,
+            actors=None) -> CheckResult:
         __tracebackhide__ = True
         from kspec.reports.check import render_text
 
@@ -55,7 +57,7 @@ def kspec_check(request):
             pytest.fail("\n".join(e.format() for e in errors), pytrace=False)
         if not objects:
             pytest.fail(f"kspec_check: no Kubernetes objects found in {' '.join(paths)}", pytrace=False)
-        options = CheckOptions(engine=engine, depth=depth, max_examples=max_examples, seed=seed,
+        options = CheckOptions(engine=engine, start=start, depth=depth, max_examples=max_examples, seed=seed,
                                properties=tuple(properties), faults=faults, database=database, paths=tuple(paths))
         try:
             result = check(objects, options, actors)
