@@ -27,6 +27,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/model.py
+	$(BIN)/python bench/check.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -80,3 +80,18 @@ def test_every_property_has_a_real_doc_paragraph():
     for prop in all_properties():
         if not prop.id.startswith("test-"):
             assert len(re.findall(r"\.(\s|$)", prop.doc)) >= 2, prop.id
+
+
+def test_readme_check_example_is_what_kspec_prints():
+    """The README's `kspec check` block is the start of the command's output, exit code 1."""
+    import subprocess
+    import sys
+
+    command = "$ kspec check models/quota --property replicas-converge --engine exhaustive --depth 2\n"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index(command) + len(command)
+    shown = readme[start:readme.index("...\n```", start)]
+    result = subprocess.run([sys.executable, "-m", "kspec", *command.split()[2:]],
+                            cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert result.stdout.startswith(shown)
