@@ -89,6 +89,28 @@ def _build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--format", choices=("text", "json"), default="text")
     simulate.set_defaults(run=_run_simulate)
 
+    place = commands.add_parser(
+        "place", help="exact placement queries, proved with Z3",
+        description="Can these workloads be placed on these nodes, which placement, why not, and does it "
+                    "survive losing nodes? Pods come from Pods and from workloads (named <workload>-<i>); nodes "
+                    "from Nodes/NodePools (else the default cluster). Every answer is checked constraint by "
+                    "constraint. Exit 0 feasible, 1 infeasible (or a loss not survived, or no answer within "
+                    "--timeout), 2 on bad input.")
+    place.add_argument("paths", nargs="+", metavar="PATH",
+                       help="file, directory (recursive *.yaml, *.yml, *.json) or - for stdin")
+    place.add_argument("--objective", choices=("feasible", "min-nodes", "balance", "min-moves"), default="feasible",
+                       help="feasible (default): is there a placement; min-nodes: fewest nodes; balance: lowest "
+                            "peak utilisation; min-moves: fewest existing pods moved")
+    place.add_argument("--survive-node-loss", type=int, default=0, metavar="K",
+                       help="also check every loss of K nodes")
+    place.add_argument("--survive-zone-loss", action="store_true", help="also check the loss of each zone")
+    place.add_argument("--compare-greedy", action="store_true",
+                       help="also run the kube-scheduler model and show what it leaves Pending")
+    place.add_argument("--timeout", type=float, metavar="SECONDS",
+                       help="answer with the best found so far after this long, marked not proven")
+    place.add_argument("--format", choices=("text", "json"), default="text")
+    place.set_defaults(run=_run_place)
+
     check = commands.add_parser(
         "check", help="explore interleavings and faults, check invariants",
         description="Explore what the cluster model can do from the input (every controller's writes in "
@@ -214,6 +236,12 @@ def _run_simulate(args: argparse.Namespace) -> int:
     result = run(initial_state(objects), default_actors(), events, max_steps=args.max_steps, until=args.until)
     print(simulation.render_json(result) if args.format == "json" else simulation.render_text(result))
     return EXIT_OK if result.converged else EXIT_FINDINGS
+
+
+def _run_place(args: argparse.Namespace) -> int:
+    from kspec.placement.command import run_place
+
+    return run_place(args)
 
 
 def _run_check(args: argparse.Namespace) -> int:

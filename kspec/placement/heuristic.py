@@ -1,0 +1,215 @@
+"""A fast constructive search: first-fit decreasing with one-move repair.
+
+Pods are placed hardest first (fewest statically allowed nodes, then largest share of
+the cluster's capacity), each on the first node (``first``: packs, for min-nodes) or the
+emptiest node (``spread``: for balance) where every constraint holds given the pods
+already placed. A pod that fits nowhere may take the place of one already placed if that
+one can move elsewhere (fragmentation repair). The result is only a candidate: the
+caller accepts it after ``verify.violations`` finds nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from kspec.controllers import interpod, topologyspread
+from kspec.controllers.nodeplugins import host_ports, ports_conflict
+from kspec.controllers.schedsnapshot import shape_key
+from kspec.placement.problem import PodToPlace, Problem, static_reason
+from kspec.placement.verify import namespace_labels, spread_counts_node, term_matches
+
+
+class Candidates:
+    """Statically allowed node indexes per pod shape (cached: pods of a workload share it)."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self._by_shape: dict = {}
+
+    def of(self, p: PodToPlace) -> list[int]:
+        if p.fixed is not None:
+            index = self.problem.node_index().get(p.fixed)
+            return [] if index is None else [index]
+        key = shape_key(p.pod)
+        found = self._by_shape.get(key)
+        if found is None:
+            found = self._by_shape[key] = [i for i, n in enumerate(self.problem.nodes) if static_reason(p, n) is None]
+        return found
+
+
+class Packing:
+    """Mutable partial placement with incremental constraint checks."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.nodes = problem.nodes
+        self.alloc = [problem.allocatable(n) for n in self.nodes]
+        self.used: list[dict[str, int]] = [{} for _ in self.nodes]
+        self.ports: list[set] = [set() for _ in self.nodes]
+        self.pods_on: list[list[PodToPlace]] = [[] for _ in self.nodes]
+        self.where: dict[str, int] = {}
+        self.ns_labels = namespace_labels(problem)
+        self.has_terms = any(interpod.pod_terms(p.pod).any for p in problem.pods)
+        self.has_spread = any(p.pod.spec.topology_spread_constraints for p in problem.pods)
+        self.labels = [dict(n.metadata.labels) for n in self.nodes]
+
+    # --- checks -----------------------------------------------------------------------------
+
+    def fits(self, p: PodToPlace, i: int) -> bool:
+        alloc, used = self.alloc[i], self.used[i]
+        for resource, value in p.requests.items():
+            if value > 0 and used.get(resource, 0) + value > alloc.get(resource, 0):
+                return False
+        wanted = host_ports(p.pod)
+        if wanted and ports_conflict(wanted, self.ports[i]):
+            return False
+        if self.has_terms and not self._affinity_ok(p, i):
+            return False
+        if self.has_spread and p.pod.spec.topology_spread_constraints and not self._spread_ok(p, i):
+            return False
+        return True
+
+    def _same_domain(self, i: int, key: str) -> Iterable[PodToPlace]:
+        value = self.labels[i].get(key)
+        if value is None:
+            return ()
+        return (q for j, pods in enumerate(self.pods_on) if self.labels[j].get(key) == value for q in pods)
+
+    def _affinity_ok(self, p: PodToPlace, i: int) -> bool:
+        terms = interpod.pod_terms(p.pod)
+        for term in terms.required_anti:
+            if any(term_matches(term, q, self.ns_labels) for q in self._same_domain(i, term.topology_key)):
+                return False
+        for term in terms.required_affinity:
+            if self.labels[i].get(term.topology_key) is None:
+                return False
+            if any(term_matches(term, q, self.ns_labels) for q in self._same_domain(i, term.topology_key)):
+                continue
+            # upstream's first-pod rule: nothing placed matches and the pod matches its own term
+            if not term_matches(term, p, self.ns_labels) or any(
+                    term_matches(term, q, self.ns_labels) for pods in self.pods_on for q in pods):
+                return False
+        # existing pods' anti-affinity against the newcomer (symmetry)
+        for pods in self.pods_on:
+            for q in pods:
+                for term in interpod.pod_terms(q.pod).required_anti:
+                    value = self.labels[self.where[q.key]].get(term.topology_key)
+                    if value is not None and self.labels[i].get(term.topology_key) == value \
+                            and term_matches(term, p, self.ns_labels):
+                        return False
+        return True
+
+    def _spread_ok(self, p: PodToPlace, i: int) -> bool:
+        for c in topologyspread.constraints(p.pod, "DoNotSchedule"):
+            mine = self.labels[i].get(c.topology_key)
+            if mine is None:
+                return False
+            counts: dict[str, int] = {}
+            for j, node in enumerate(self.nodes):
+                value = self.labels[j].get(c.topology_key)
+                if value is None or not spread_counts_node(c, p, node):
+                    continue
+                counts.setdefault(value, 0)
+                ns = p.pod.metadata.namespace
+                counts[value] += sum(1 for q in self.pods_on[j]
+                                     if q.pod.metadata.namespace == ns and c.selector.matches(q.pod.metadata.labels))
+            low = 0 if len(counts) < c.min_domains else min(counts.values(), default=0)
+            # the newcomer counts where it lands: upstream's skew = count + 1 - globalMin
+            if counts.get(mine, 0) + 1 - low > c.max_skew:
+                return False
+        return True
+
+    # --- moves ------------------------------------------------------------------------------
+
+    def place(self, p: PodToPlace, i: int) -> None:
+        for resource, value in p.requests.items():
+            self.used[i][resource] = self.used[i].get(resource, 0) + value
+        self.ports[i].update(host_ports(p.pod))
+        self.pods_on[i].append(p)
+        self.where[p.key] = i
+
+    def remove(self, p: PodToPlace) -> int:
+        i = self.where.pop(p.key)
+        for resource, value in p.requests.items():
+            self.used[i][resource] -= value
+        self.pods_on[i].remove(p)
+        self.ports[i] = {port for q in self.pods_on[i] for port in host_ports(q.pod)}
+        return i
+
+    def assignment(self) -> dict[str, str]:
+        return {key: self.nodes[i].metadata.name for key, i in self.where.items()}
+
+    def nodes_used(self) -> int:
+        return sum(1 for pods in self.pods_on if pods)
+
+
+def _size(p: PodToPlace, totals: dict[str, int]) -> float:
+    return max((v / totals[r] for r, v in p.requests.items() if r != "pods" and totals.get(r)), default=0.0)
+
+
+def first_fit_decreasing(problem: Problem, strategy: str = "first", repair_budget: int = 2000,
+                         candidates: Candidates | None = None) -> tuple[dict[str, str], list[str]]:
+    """(assignment, keys of pods left unplaced). Deterministic."""
+    packing = Packing(problem)
+    candidates = candidates or Candidates(problem)
+    totals: dict[str, int] = {}
+    for alloc in packing.alloc:
+        for r, v in alloc.items():
+            totals[r] = totals.get(r, 0) + v
+    for p in problem.pods:
+        if p.fixed is not None and p.fixed in problem.node_index():
+            packing.place(p, problem.node_index()[p.fixed])
+    order = sorted(problem.movable, key=lambda p: (len(candidates.of(p)), -_size(p, totals), p.key))
+    start: dict[tuple, int] = {}  # first-fit pointer per (shape, requests): nodes before it stay full
+    unplaced: list[str] = []
+    budget = repair_budget
+    simple = not packing.has_terms and not packing.has_spread
+    for p in order:
+        allowed = candidates.of(p)
+        key = (shape_key(p.pod), tuple(sorted(p.requests.items())), bool(host_ports(p.pod)))
+        chosen = None
+        if strategy == "spread":
+            best = None
+            for i in allowed:
+                if packing.fits(p, i):
+                    free = min((1 - packing.used[i].get(r, 0) / a) for r, a in packing.alloc[i].items()
+                               if a and r in ("cpu", "memory")) if packing.alloc[i] else 0
+                    if best is None or free > best[0]:
+                        best = (free, i)
+            chosen = best[1] if best else None
+        else:
+            first = start.get(key, 0) if simple else 0
+            for position in range(first, len(allowed)):
+                if packing.fits(p, allowed[position]):
+                    chosen = allowed[position]
+                    start[key] = position
+                    break
+        if chosen is None and budget > 0:
+            chosen, spent = _repair(packing, p, allowed, candidates)
+            budget -= spent
+            start.clear()
+        if chosen is None:
+            unplaced.append(p.key)
+            continue
+        packing.place(p, chosen)
+    return packing.assignment(), unplaced
+
+
+def _repair(packing: Packing, p: PodToPlace, allowed: list[int], candidates: Candidates) -> tuple[int | None, int]:
+    """Make room for ``p`` on an allowed node by moving one placed pod elsewhere."""
+    spent = 0
+    for i in allowed:
+        for q in sorted((q for q in packing.pods_on[i] if q.fixed is None), key=lambda q: sum(q.requests.values())):
+            spent += 1
+            packing.remove(q)
+            if packing.fits(p, i):
+                packing.place(p, i)
+                target = next((j for j in candidates.of(q) if j != i and packing.fits(q, j)), None)
+                packing.remove(p)
+                if target is not None:
+                    packing.place(q, target)
+                    return i, spent
+            packing.place(q, i)
+            if spent > 200:
+                return None, spent
+    return None, spent
