@@ -112,7 +112,9 @@ def over_capacity(problem: Problem, resource: str, want: int, have: int) -> "Exp
     by_workload = Counter()
     for p in problem.pods:
         by_workload[p.workload] += p.requests.get(resource, 0)
-    top = ", ".join(f"{problem.workloads[w].name} {amount(resource, v)}" for w, v in by_workload.most_common(3) if v)
-    return _explanation(f"the pods request {amount(resource, want)} {resource} in all, the {len(problem.nodes)} "
-                        f"nodes have {amount(resource, have)} allocatable (largest: {top})", None,
-                        [w for w, v in by_workload.most_common(3) if v])
+    largest = [w for w, v in by_workload.most_common(3) if v]
+    top = ", ".join(f"{describe(problem.workloads[w])}" for w in largest)
+    nodes = f"the {len(problem.nodes)} nodes have" if len(problem.nodes) != 1 else "the node has"
+    origin = problem.workloads[largest[0]].origin if largest else None
+    return _explanation(f"the pods request {amount(resource, want)} {resource} in all, {nodes} "
+                        f"{amount(resource, have)} allocatable; the largest requests: {top}", origin, largest)

@@ -67,7 +67,9 @@ class Workload:
         prefix = () if self.ref.startswith("Pod/") else ("spec", "template")
         if self.ref.startswith("CronJob/"):
             prefix = ("spec", "jobTemplate", "spec", "template")
-        node = field_node(self.declared, *prefix, "spec", *pod_spec_path) if self.declared is not None else None
+        path = (*prefix, "spec", *pod_spec_path)
+        parent = field_node(self.declared, *path[:-1]) if self.declared is not None else None
+        node = parent.key_node(path[-1]) if hasattr(parent, "key_node") else None  # the key's line
         if node is None:
             return self.origin
         try:
