@@ -333,7 +333,9 @@ def _amount(resource: str, value: int) -> str:
     if value == 0:
         return "0"
     if resource == "cpu":
-        return f"{value / 1000:g}" if value % 1000 == 0 else f"{value}m"
+        if value % 1000 == 0:
+            return str(value // 1000)
+        return f"{value}m" if value < 1000 else f"{value / 1000:g}"
     if resource in ("memory", "ephemeral-storage"):
         for unit, size in (("Gi", 2 ** 30), ("Mi", 2 ** 20), ("Ki", 2 ** 10)):
             if value % size == 0:

@@ -118,3 +118,12 @@ def over_capacity(problem: Problem, resource: str, want: int, have: int) -> "Exp
     origin = problem.workloads[largest[0]].origin if largest else None
     return _explanation(f"the pods request {amount(resource, want)} {resource} in all, {nodes} "
                         f"{amount(resource, have)} allocatable; the largest requests: {top}", origin, largest)
+
+
+def half_node(problem: Problem, resource: str, big: list[PodToPlace], room: int) -> "Explanation":
+    """Pods that each need more than half of any node they may use: one per node at most."""
+    workloads = list(dict.fromkeys(p.workload for p in big))
+    names = ", ".join(describe(problem.workloads[w]) for w in workloads[:3])
+    origin = problem.workloads[workloads[0]].origin
+    return _explanation(f"{len(big)} pods each need more than half of the {resource} of any node they may use "
+                        f"({names}), so no two share a node, and only {room} node(s) can take one", origin, workloads)

@@ -136,6 +136,11 @@ class Packing:
         self.ports[i] = {port for q in self.pods_on[i] for port in host_ports(q.pod)}
         return i
 
+    def slack(self, i: int) -> float:
+        """The larger free share of cpu and memory on node ``i`` (best fit picks the smallest)."""
+        alloc, used = self.alloc[i], self.used[i]
+        return max(((alloc[r] - used.get(r, 0)) / alloc[r] for r in ("cpu", "memory") if alloc.get(r)), default=0.0)
+
     def assignment(self) -> dict[str, str]:
         return {key: self.nodes[i].metadata.name for key, i in self.where.items()}
 
@@ -143,13 +148,20 @@ class Packing:
         return sum(1 for pods in self.pods_on if pods)
 
 
-def _size(p: PodToPlace, totals: dict[str, int]) -> float:
-    return max((v / totals[r] for r, v in p.requests.items() if r != "pods" and totals.get(r)), default=0.0)
+def _size(p: PodToPlace, totals: dict[str, int], measure: str = "max") -> float:
+    shares = {r: v / totals[r] for r, v in p.requests.items() if r != "pods" and totals.get(r)}
+    if measure == "sum":
+        return sum(shares.values())
+    if measure in shares or measure in ("cpu", "memory"):
+        return shares.get(measure, 0.0)
+    return max(shares.values(), default=0.0)
 
 
 def first_fit_decreasing(problem: Problem, strategy: str = "first", repair_budget: int = 2000,
-                         candidates: Candidates | None = None) -> tuple[dict[str, str], list[str]]:
-    """(assignment, keys of pods left unplaced). Deterministic."""
+                         candidates: Candidates | None = None, largest_nodes_first: bool = False,
+                         measure: str = "max") -> tuple[dict[str, str], list[str]]:
+    """(assignment, keys of pods left unplaced). Deterministic. ``largest_nodes_first``
+    tries nodes by decreasing capacity (packs into fewer nodes, for min-nodes)."""
     packing = Packing(problem)
     candidates = candidates or Candidates(problem)
     totals: dict[str, int] = {}
@@ -159,16 +171,30 @@ def first_fit_decreasing(problem: Problem, strategy: str = "first", repair_budge
     for p in problem.pods:
         if p.fixed is not None and p.fixed in problem.node_index():
             packing.place(p, problem.node_index()[p.fixed])
-    order = sorted(problem.movable, key=lambda p: (len(candidates.of(p)), -_size(p, totals), p.key))
+    order = sorted(problem.movable, key=lambda p: (len(candidates.of(p)), -_size(p, totals, measure), p.key))
     start: dict[tuple, int] = {}  # first-fit pointer per (shape, requests): nodes before it stay full
     unplaced: list[str] = []
     budget = repair_budget
     simple = not packing.has_terms and not packing.has_spread
+    rank = None
+    if largest_nodes_first:
+        by_size = sorted(range(len(packing.nodes)), key=lambda i: (-packing.alloc[i].get("cpu", 0),
+                                                                    -packing.alloc[i].get("memory", 0), i))
+        rank = {i: position for position, i in enumerate(by_size)}
     for p in order:
         allowed = candidates.of(p)
+        if rank is not None:
+            allowed = sorted(allowed, key=rank.__getitem__)
         key = (shape_key(p.pod), tuple(sorted(p.requests.items())), bool(host_ports(p.pod)))
         chosen = None
-        if strategy == "spread":
+        if strategy == "best":
+            used = [i for i in allowed if packing.pods_on[i]]
+            fitting = [i for i in used if packing.fits(p, i)]
+            if fitting:
+                chosen = min(fitting, key=lambda i: packing.slack(i))
+            else:
+                chosen = next((i for i in allowed if not packing.pods_on[i] and packing.fits(p, i)), None)
+        elif strategy == "spread":
             best = None
             for i in allowed:
                 if packing.fits(p, i):
@@ -213,3 +239,44 @@ def _repair(packing: Packing, p: PodToPlace, allowed: list[int], candidates: Can
             if spent > 200:
                 return None, spent
     return None, spent
+
+
+def compact(problem: Problem, assignment: dict[str, str], budget: int = 200_000) -> dict[str, str]:
+    """Empty nodes where possible: move every movable pod of the least-loaded used node onto
+    the fullest other used nodes that take it; keep the move only if the node empties."""
+    packing = Packing(problem)
+    index = problem.node_index()
+    by_key = {p.key: p for p in problem.pods}
+    for key, node in assignment.items():
+        packing.place(by_key[key], index[node])
+    candidates = Candidates(problem)
+    checks = 0
+    improved = True
+    while improved and checks < budget:
+        improved = False
+        used = [i for i, pods in enumerate(packing.pods_on) if pods]
+        for victim in sorted(used, key=lambda i: (-packing.slack(i), i)):
+            pods = list(packing.pods_on[victim])
+            if any(q.fixed is not None for q in pods):
+                continue
+            moved = []
+            for q in sorted(pods, key=lambda q: -sum(q.requests.get(r, 0) for r in ("cpu",))):
+                packing.remove(q)
+                targets = [j for j in candidates.of(q) if j != victim and packing.pods_on[j]]
+                checks += len(targets)
+                fitting = [j for j in targets if packing.fits(q, j)]
+                if not fitting:
+                    packing.place(q, victim)
+                    break
+                target = min(fitting, key=packing.slack)
+                packing.place(q, target)
+                moved.append(q)
+            if not packing.pods_on[victim]:
+                improved = True
+                break
+            for q in moved:  # undo: the node did not empty
+                packing.remove(q)
+                packing.place(q, victim)
+            if checks >= budget:
+                break
+    return packing.assignment()

@@ -20,13 +20,14 @@ import z3
 
 from kspec.placement import explain as explaining
 from kspec.placement.encode import Encoding
-from kspec.placement.heuristic import Candidates, first_fit_decreasing
+from kspec.placement.heuristic import Candidates, compact, first_fit_decreasing
 from kspec.placement.problem import ZONE, Problem
 from kspec.placement.quotas import quota_explanations
 from kspec.placement.verify import violations
 
 OBJECTIVES = ("feasible", "min-nodes", "balance", "min-moves")
 _STATIC_PAIRS_LIMIT = 400_000
+_MIN_NODES_PAIRS_LIMIT = 100_000
 
 
 @attrs.frozen(kw_only=True)
@@ -116,6 +117,29 @@ def resource_bounds(problem: Problem) -> list[Explanation]:
         have = sum(a.get(r, 0) for a in alloc)
         if want > have:
             out.append(explaining.over_capacity(problem, r, want, have))
+    if not out:
+        out += _half_node_bound(problem, candidates, alloc)
+    return out
+
+
+def _half_node_bound(problem: Problem, candidates: Candidates, alloc: list[dict]) -> list[Explanation]:
+    """Pods that need more than half of every node they may use, on some resource, share no
+    node: more of them than nodes able to take one is infeasible (bin packing's L1 bound)."""
+    out = []
+    for r in ("cpu", "memory"):
+        big = []
+        hosts: set[int] = set()
+        for p in problem.movable:
+            need = p.requests.get(r, 0)
+            allowed = [i for i in candidates.of(p) if need <= alloc[i].get(r, 0)]
+            if need and allowed and all(2 * need > alloc[i].get(r, 0) for i in allowed):
+                big.append(p)
+                hosts.update(allowed)
+        fixed_big = {p.fixed for p in problem.pods if p.fixed and problem.node_index().get(p.fixed) in hosts
+                     and 2 * p.requests.get(r, 0) > alloc[problem.node_index()[p.fixed]].get(r, 0)}
+        room = len(hosts) - len(fixed_big)
+        if len(big) > room:
+            out.append(explaining.half_node(problem, r, big, room))
     return out
 
 
@@ -202,13 +226,24 @@ def min_nodes(problem: Problem, clock: _Clock) -> Answer:
         return attrs.evolve(first, objective="min-nodes")
     lower = node_lower_bound(problem)
     best = first.assignments
-    packed, unplaced = first_fit_decreasing(problem)
-    if not unplaced and not violations(problem, packed) and len(set(packed.values())) < len(set(best.values())):
-        best = packed
+    tries = [first_fit_decreasing(problem, largest_nodes_first=True),
+             first_fit_decreasing(problem, strategy="best", largest_nodes_first=True)]
+    for packed, unplaced in tries:
+        if unplaced:
+            continue
+        packed = compact(problem, packed)
+        if not violations(problem, packed) and len(set(packed.values())) < len(set(best.values())):
+            best = packed
     used = len(set(best.values()))
+    best, used = _pack_fewer(problem, best, used, lower, clock)
     if used <= lower:
-        return Answer(status="sat", assignments=best, method=first.method, objective="min-nodes", value=used,
+        return Answer(status="sat", assignments=best, method="heuristic", objective="min-nodes", value=used,
                       lower_bound=lower)
+    if len(problem.movable) * len(problem.nodes) > _MIN_NODES_PAIRS_LIMIT:
+        return Answer(status="sat", assignments=best, method="heuristic", objective="min-nodes", value=used,
+                      lower_bound=lower, proven=False,
+                      notes=(f"{len(problem.movable)} pods x {len(problem.nodes)} nodes is beyond the size kspec "
+                             f"searches exhaustively for min-nodes; the answer is first-fit decreasing's",))
     encoding = Encoding(problem)
     use = encoding.node_use()
     solver = encoding.solver(clock.left_ms())
@@ -232,6 +267,34 @@ def min_nodes(problem: Problem, clock: _Clock) -> Answer:
     return Answer(status="sat", assignments=best, method="z3", objective="min-nodes", value=used,
                   lower_bound=lower, proven=proven,
                   notes=() if proven else ("the timeout came before the optimum was proven",))
+
+
+def _pack_fewer(problem: Problem, best: dict, used: int, lower: int, clock: _Clock) -> tuple[dict, int]:
+    """Descending search with the heuristic: try to pack everything into the ``k`` largest
+    nodes (those without fixed pods may be left out), several pod orders each, k = used-1 down."""
+    pinned = {p.fixed for p in problem.pods if p.fixed}
+    order = sorted(problem.nodes, key=lambda n: (n.metadata.name not in pinned,
+                                                 -problem.allocatable(n).get("cpu", 0),
+                                                 -problem.allocatable(n).get("memory", 0), n.metadata.name))
+    k = used - 1
+    while k >= max(lower, len(pinned), 1) and not clock.expired():
+        keep = {n.metadata.name for n in order[:k]}
+        smaller = problem.without_nodes(n.metadata.name for n in problem.nodes if n.metadata.name not in keep)
+        found = None
+        for strategy in ("best", "first"):
+            for measure in ("max", "cpu", "memory", "sum"):
+                packed, unplaced = first_fit_decreasing(smaller, strategy=strategy, measure=measure,
+                                                        largest_nodes_first=True, repair_budget=500)
+                if not unplaced and not violations(problem, packed):
+                    found = packed
+                    break
+            if found:
+                break
+        if found is None:
+            break
+        best, used = found, len(set(found.values()))
+        k = used - 1
+    return best, used
 
 
 def _order_identical_nodes(problem: Problem, use: list, solver: z3.Solver) -> None:

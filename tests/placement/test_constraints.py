@@ -100,7 +100,7 @@ def test_taints_and_tolerations():
     taint = "{key: dedicated, value: db, effect: NoSchedule}"
     toleration = "      tolerations: [{key: dedicated, operator: Equal, value: db, effect: NoSchedule}]\n"
     _sat(node("n1", taints=taint) + deployment("db", 1, pod_spec=toleration))
-    text = node("n1") + node("n2", taints=taint) + deployment("web", 2, cpu="3")
+    text = node("n1") + node("n2", taints=taint) + deployment("web", 3, cpu="2")
     _, answer = _unsat(text)
     assert any("untolerated taint {dedicated: db}" in e.message and e.line == line_of(text, "name: n2") - 2
                for e in answer.explanation[1:])
