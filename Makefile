@@ -28,6 +28,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/model.py
 	$(BIN)/python bench/check.py
+	$(BIN)/python bench/place.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

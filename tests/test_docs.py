@@ -95,3 +95,19 @@ def test_readme_check_example_is_what_kspec_prints():
                             cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 1
     assert result.stdout.startswith(shown)
+
+
+def test_placement_examples_are_what_kspec_prints():
+    """The `kspec place` blocks in README.md and docs/placement.md are the commands' output."""
+    import subprocess
+    import sys
+
+    for doc, command in ((ROOT / "README.md", "$ kspec place models/place-anti-affinity --compare-greedy\n"),
+                         (ROOT / "docs" / "placement.md",
+                          "$ kspec place tests/placement/data/infeasible.yaml --compare-greedy\n")):
+        text = doc.read_text(encoding="utf-8")
+        start = text.index(command) + len(command)
+        shown = text[start:text.index("```", start)]
+        result = subprocess.run([sys.executable, "-m", "kspec", *command.split()[2:]],
+                                cwd=ROOT, capture_output=True, text=True, check=False)
+        assert result.stdout == shown, doc
