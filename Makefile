@@ -18,6 +18,8 @@ demo: $(BIN)/.installed
 	$(BIN)/kspec parse models/
 	$(BIN)/kspec validate models/
 	$(BIN)/kspec simulate models/web
+	$(BIN)/kspec place models/place-fragmentation --compare-greedy
+	$(BIN)/kspec check models/check-db --max-examples 20 --seed 1 --no-database
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
