@@ -36,7 +36,7 @@ def test_parse_text_prints_one_line_per_object(capsys):
     """The text format names each object with its position."""
     code, out, _ = run(capsys, "parse", str(MODELS / "shop" / "db.yaml"))
     assert code == 0
-    assert out.splitlines()[1].endswith("db.yaml:13:1  apps/v1 StatefulSet shop/db")
+    assert out.splitlines()[2].endswith("db.yaml:24:1  apps/v1 StatefulSet shop/db")
 
 
 def test_parse_error_is_one_line_with_excerpt_and_exit_2(capsys, tmp_path):

@@ -368,6 +368,9 @@ class NodeStatus:
     allocatable: ResourceList = k8s("allocatable", EMPTY_RESOURCES)
     capacity: ResourceList = k8s("capacity", EMPTY_RESOURCES)
     conditions: tuple[Condition, ...] = k8s("conditions", ())
+    # volumes the kubelet has mounted or is mounting (the attach/detach controller does not
+    # detach these), by PersistentVolume name
+    volumes_in_use: tuple[str, ...] = k8s("volumesInUse", ())
     node: Mapping | None = node_field()
 
 

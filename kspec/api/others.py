@@ -138,6 +138,39 @@ class EndpointSlice:
     node: Mapping | None = node_field()
 
 
+@attrs.frozen(kw_only=True)
+class VolumeAttachmentSource:
+    persistent_volume_name: str = k8s("persistentVolumeName", "")
+    node: Mapping | None = node_field()
+
+
+@attrs.frozen(kw_only=True)
+class VolumeAttachmentSpec:
+    attacher: str = k8s("attacher", "")
+    node_name: str = k8s("nodeName", "")
+    source: VolumeAttachmentSource = k8s("source", VolumeAttachmentSource())
+    node: Mapping | None = node_field()
+
+
+@attrs.frozen(kw_only=True)
+class VolumeAttachmentStatus:
+    attached: bool = k8s("attached", False)
+    node: Mapping | None = node_field()
+
+
+@attrs.frozen(kw_only=True)
+class VolumeAttachment:
+    """A volume attached (or being attached) to a node: the attach/detach controller's
+    actual state of the world, written through the API as upstream's CSI path does."""
+
+    api_version: str = k8s("apiVersion", "storage.k8s.io/v1")
+    kind: str = k8s("kind", "VolumeAttachment")
+    metadata: ObjectMeta = k8s("metadata", EMPTY_META)
+    spec: VolumeAttachmentSpec = k8s("spec", VolumeAttachmentSpec())
+    status: VolumeAttachmentStatus = k8s("status", VolumeAttachmentStatus())
+    node: Mapping | None = node_field()
+
+
 # ---- kspec's own kinds ------------------------------------------------------------------------
 
 @attrs.frozen(kw_only=True)

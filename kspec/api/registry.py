@@ -46,6 +46,7 @@ KINDS: dict[tuple[str, str], type] = {
     ("autoscaling", "HorizontalPodAutoscaler"): others.HorizontalPodAutoscaler,
     ("policy", "PodDisruptionBudget"): others.PodDisruptionBudget,
     ("storage.k8s.io", "StorageClass"): others.StorageClass,
+    ("storage.k8s.io", "VolumeAttachment"): others.VolumeAttachment,
     ("discovery.k8s.io", "EndpointSlice"): others.EndpointSlice,
     ("kspec.dev", "NodePool"): others.NodePool,
     ("kspec.dev", "Scenario"): others.Scenario,

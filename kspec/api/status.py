@@ -52,6 +52,7 @@ class ContainerStatus:
     # "waiting", "running" or "terminated" (the key present under state:)
     state: str = "waiting"
     reason: str = ""
+    message: str = ""
     exit_code: int | None = None
     node: Mapping | None = node_field()
 

@@ -51,6 +51,10 @@ class FrozenMap(Mapping[str, V]):
         """A copy with ``key`` set (the original is unchanged)."""
         return type(self)({**self._data, key: value})
 
+    def remove(self, key: str) -> "FrozenMap[V]":
+        """A copy without ``key`` (the original is unchanged)."""
+        return type(self)({k: v for k, v in self._data.items() if k != key})
+
 
 EMPTY_MAP = FrozenMap()
 

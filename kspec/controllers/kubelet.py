@@ -10,7 +10,12 @@ readiness probe's ``initialDelaySeconds``; a crashed container restarts per
 ``kspec.dev/run-seconds`` (annotation, default 10) of running. A terminating pod is
 removed once stopped (its grace period is not waited out: DEVIATION(upstream), the
 controllers only see the pod disappear, which is what they react to). A node that is not
-Ready runs no kubelet.
+Ready runs no kubelet. A pod starts only once its ConfigMaps and Secrets exist (else it
+waits: ContainerCreating with upstream's FailedMount message for volumes,
+CreateContainerConfigError for env references) and its PersistentVolume-backed volumes
+are attached to the node and mounted (``kspec.controllers.volumemanager``), reporting the
+attach/detach controller's Multi-Attach error while an exclusive volume is attached
+elsewhere.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import attrs
 
 from kspec.api import core
 from kspec.api.status import Condition, ContainerStatus, set_condition
+from kspec.controllers import volumes
 from kspec.controllers.common import is_pod_ready, is_terminating
 from kspec.controllers.scheduler import node_is_ready
 from kspec.model.state import ClusterState
@@ -62,6 +68,15 @@ def _pod_ip(view: ClusterState, node: core.Node) -> str:
     return ""
 
 
+def _waiting(pod: core.Pod, reason: str, message: str) -> Action | None:
+    """Report why the pod cannot start yet (once; nothing to write when already reported)."""
+    containers = tuple(ContainerStatus(name=c.name, state="waiting", reason=reason, message=message)
+                       for c in pod.spec.containers)
+    if pod.status.container_statuses == containers:
+        return None
+    return _status(pod, container_statuses=containers)
+
+
 def _status(pod: core.Pod, **changes):
     return UpdateStatus(attrs.evolve(pod, status=attrs.evolve(pod.status, **changes)))
 
@@ -80,6 +95,9 @@ def sync_pod(view: ClusterState, pod: core.Pod, node: core.Node) -> Action | Non
     if phase in ("Succeeded", "Failed"):
         return None
     if phase == "Pending":
+        blocked = volumes.missing_config(view, pod) or volumes.unready_volumes(view, pod, node)
+        if blocked is not None:
+            return _waiting(pod, *blocked)
         containers = tuple(ContainerStatus(name=c.name, started=True, state="running") for c in pod.spec.containers)
         ready = _ready_delay(pod) == 0
         return _status(pod, phase="Running", pod_ip=_pod_ip(view, node), host_ip=node.metadata.name,

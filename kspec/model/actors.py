@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kspec.controllers import (cronjob, daemonset, deployment, endpoints, garbagecollector, hpa, job, kubelet,
-                               nodelifecycle, pvbinder, replicaset, scheduler, statefulset)
+from kspec.controllers import (attachdetach, cronjob, daemonset, deployment, endpoints, garbagecollector, hpa, job,
+                               kubelet, nodelifecycle, pvbinder, replicaset, scheduler, statefulset, volumemanager)
 from kspec.model.run import Actor
 
 
@@ -19,6 +19,8 @@ def default_actors() -> tuple[Actor, ...]:
         Actor(cronjob.NAME, cronjob.reconcile, cronjob.wakeup, periodic=True),
         Actor(pvbinder.NAME, pvbinder.reconcile),
         Actor(scheduler.NAME, scheduler.reconcile),
+        Actor(attachdetach.NAME, attachdetach.reconcile, attachdetach.wakeup),
+        Actor(volumemanager.NAME, volumemanager.reconcile),
         Actor(kubelet.NAME, kubelet.reconcile, kubelet.wakeup),
         Actor(endpoints.NAME, endpoints.reconcile),
         Actor(nodelifecycle.NAME, nodelifecycle.reconcile, nodelifecycle.wakeup),

@@ -7,7 +7,7 @@ from kspec.model.state import ClusterState, object_ref
 MODELLED = {"Pod", "ReplicaSet", "ReplicationController", "Deployment", "StatefulSet", "DaemonSet", "Job",
             "CronJob", "HorizontalPodAutoscaler", "Service", "EndpointSlice", "Node", "Namespace", "ConfigMap",
             "Secret", "PersistentVolume", "PersistentVolumeClaim", "StorageClass", "PodDisruptionBudget",
-            "Endpoints", "ControllerRevision"}
+            "Endpoints", "ControllerRevision", "VolumeAttachment"}
 
 
 def workloads(state: ClusterState) -> list[dict]:

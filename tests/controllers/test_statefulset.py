@@ -5,15 +5,33 @@ import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kspec.controllers import kubelet, scheduler, statefulset
+from kspec.controllers import attachdetach, kubelet, pvbinder, scheduler, statefulset, volumemanager
 from kspec.controllers.statefulset import REVISION_LABEL
 from kspec.model.events import DeleteObject, ImageUpdate, PodCrash, Scale, apply_event
 from kspec.model.run import Actor, run
 from kspec.model.store import Create, Delete, Update, UpdateStatus, apply
 from tests.controllers.helpers import state_of
 
+# the claims bind, attach and mount before a pod starts, as upstream (the kubelet waits for them)
 ACTORS = (Actor(statefulset.NAME, statefulset.reconcile, statefulset.wakeup),
-          Actor(scheduler.NAME, scheduler.reconcile), Actor(kubelet.NAME, kubelet.reconcile, kubelet.wakeup))
+          Actor(scheduler.NAME, scheduler.reconcile), Actor(pvbinder.NAME, pvbinder.reconcile),
+          Actor(attachdetach.NAME, attachdetach.reconcile, attachdetach.wakeup),
+          Actor(volumemanager.NAME, volumemanager.reconcile), Actor(kubelet.NAME, kubelet.reconcile, kubelet.wakeup))
+
+STORAGE = """\
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: csi.example.com
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cfg, namespace: ns}
+data: {a: b}
+"""
 
 
 def sts(replicas: int = 3, *, policy: str = "OrderedReady", strategy: str = "{type: RollingUpdate}",
@@ -43,7 +61,7 @@ spec:
   volumeClaimTemplates:
   - metadata: {{name: data}}
     spec: {{accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Gi}}}}}}
-"""
+""" + STORAGE
 
 
 def converged(text: str, events=()):
@@ -439,7 +457,8 @@ def test_min_ready_seconds_delays_the_next_pod_and_wakes_up():
     result = run(state_of(text), ACTORS)
     assert result.converged
     assert result.timeline[step_index(result, "statefulset", "create", "Pod/ns/web-1")].clock == 15
-    ready_0 = next(s.step for s in result.timeline if s.actor == "kubelet" and s.object == "Pod/ns/web-0")
+    ready_0 = next(s.step for s in result.timeline if s.actor == "kubelet" and s.object == "Pod/ns/web-0"
+                   and "Running" in s.action)
     state = run(state_of(text), ACTORS, max_steps=ready_0).state  # web-0 ready at t=0, not yet available
     assert statefulset.is_healthy(state.get("Pod", "ns", "web-0")) and statefulset.wakeup(state) == 15
     assert not [a for a in statefulset.reconcile(state) if isinstance(a, Create) and a.obj.kind == "Pod"]
