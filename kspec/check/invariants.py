@@ -10,3 +10,4 @@ from kspec.check import workload_invariants  # noqa: F401  (first: the others im
 from kspec.check import statefulset_invariants  # noqa: F401
 from kspec.check import cluster_invariants  # noqa: F401
 from kspec.check import quota_invariants  # noqa: F401
+from kspec.check import volume_invariants  # noqa: F401

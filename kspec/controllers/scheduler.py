@@ -179,6 +179,26 @@ def pending_pods(view: ClusterState) -> list[core.Pod]:
                                        p.metadata.namespace, p.metadata.name))
 
 
+REASON_RWOP = "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"
+
+
+def read_write_once_pod_conflict(view: ClusterState, pod: core.Pod) -> str:
+    """VolumeRestrictions' ReadWriteOncePod check (upstream ``volumerestrictions``): a claim
+    with that mode already used by another scheduled pod makes every node unfit."""
+    claims = {v.persistent_volume_claim.claim_name for v in pod.spec.volumes if v.persistent_volume_claim}
+    rwop = {name for name in claims
+            if (c := view.get("PersistentVolumeClaim", pod.metadata.namespace, name)) is not None
+            and "ReadWriteOncePod" in c.spec.access_modes}
+    if not rwop:
+        return ""
+    for other in placed_pods(view):
+        if other.metadata.namespace == pod.metadata.namespace and other.metadata.name != pod.metadata.name and any(
+                v.persistent_volume_claim and v.persistent_volume_claim.claim_name in rwop
+                for v in other.spec.volumes):
+            return REASON_RWOP
+    return ""
+
+
 def reconcile(view: ClusterState) -> tuple[Action, ...]:
     """Bind the first pending pod that fits; for one that does not, record why (once)."""
     pending = pending_pods(view)
@@ -186,7 +206,8 @@ def reconcile(view: ClusterState) -> tuple[Action, ...]:
         return ()
     snapshot = snapshot_of(view)
     for pod in pending:
-        node, reasons = find_node(snapshot, pod)
+        conflict = read_write_once_pod_conflict(view, pod)
+        node, reasons = (None, {n.name: (conflict,) for n in snapshot.nodes}) if conflict else find_node(snapshot, pod)
         if node is not None:
             return (Bind(pod.metadata.namespace, pod.metadata.name, node),)
         message = fit_error(len(snapshot.nodes), reasons)

@@ -99,6 +99,10 @@ def describe(action: Action) -> tuple[str, str]:
     if isinstance(action, UpdateStatus) and action.obj.kind == "Pod":
         status = action.obj.status
         ready = "ready" if pod_is_ready(action.obj) else "not ready"
+        waiting = next((c for c in status.container_statuses if c.state == "waiting" and c.reason), None)
+        if waiting is not None:  # why it cannot start, as kubectl describe shows it
+            why = waiting.message.split(": timed out", 1)[0] if waiting.message else ""
+            return f"status {status.phase}, {waiting.reason}" + (f" ({why})" if why else ""), object_ref(action.obj)
         return f"status {status.phase}, {ready}", object_ref(action.obj)
     if isinstance(action, (Create, Update, UpdateStatus)):
         verb = {Create: "create", Update: "update", UpdateStatus: "update-status"}[type(action)]

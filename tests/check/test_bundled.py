@@ -9,7 +9,7 @@ from kspec.check.command import load_objects
 from kspec.check.engine import CheckOptions, check
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
-SCENARIOS = ["check-web", "check-db", "check-batch", "web", "database", "batch", "failover", "shop", "quota"]
+SCENARIOS = ["check-web", "check-db", "check-batch", "web", "database", "batch", "failover", "shop", "quota", "volumes"]
 
 
 def _objects(name: str) -> list:
