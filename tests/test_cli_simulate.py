@@ -73,3 +73,21 @@ def test_objects_without_a_controller_are_reported_not_dropped(capsys, tmp_path)
     ingress = "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: shop}\n"
     _, out, _ = run(capsys, tmp_path, RS + ingress)
     assert "not modelled (kept, no controller acts on them): Ingress/shop/web" in out
+
+
+def test_bundled_volumes_example_waits_for_the_forced_detach(capsys):
+    """models/volumes: after its node is lost, db-0 is recreated elsewhere at t=60, waits with
+    the Multi-Attach error, and starts at t=420, once the old attachment is force-detached
+    six minutes (maxWaitForUnmountDuration) after the detach was requested."""
+    from pathlib import Path
+
+    models = Path(__file__).resolve().parents[1] / "models"
+    assert main(["simulate", str(models / "volumes"), "--format", "json"]) == 0
+    timeline = json.loads(capsys.readouterr().out)["timeline"]
+    db0 = [s for s in timeline if s["object"] == "Pod/data/db-0"]
+    waiting = next(s for s in db0 if "Multi-Attach error" in s["action"])
+    assert waiting["clock"] == 60
+    detach = next(s for s in timeline if s["actor"] == "attachdetach" and s["action"] == "delete")
+    assert (detach["clock"], detach["object"]) == (420, "VolumeAttachment/pvc-data-data-db-01-worker-0")
+    started = [s for s in db0 if s["action"].startswith("status Running")]
+    assert started[-1]["clock"] == 420 and started[-1]["step"] > detach["step"]
