@@ -20,11 +20,13 @@ from kspec.rules.cel import functions as fn
 from kspec.rules.cel.values import INT_MAX, CelEvalError, CelType, Optional, UInt, check_int, lookup, type_name
 
 Compiled = Callable[[dict], Any]
+TWO_VARIABLE = ("all", "exists", "exists_one", "existsOne", "transformList", "transformMap", "transformMapEntry")
 _local = threading.local()
 TYPE_IDENTS = {"int": "int", "uint": "uint", "double": "double", "bool": "bool", "string": "string",
                "bytes": "bytes", "list": "list", "map": "map", "null_type": "null_type", "type": "type",
                "google.protobuf.Timestamp": "google.protobuf.Timestamp",
-               "google.protobuf.Duration": "google.protobuf.Duration", "dyn": "dyn"}
+               "google.protobuf.Duration": "google.protobuf.Duration", "net.IP": "net.IP",
+               "net.CIDR": "net.CIDR"}
 
 
 class CelParseError(Exception):
@@ -137,6 +139,11 @@ def _lookup_name(name: str) -> Compiled:
     return run
 
 
+def _field(token) -> str:
+    text = str(token)
+    return text[1:-1] if text.startswith("`") else text
+
+
 def _dotted(node) -> str | None:
     """``a.b.c`` when the node is a chain of plain identifiers, else None."""
     if isinstance(node, Tree) and node.data in ("ident", "root_ident"):
@@ -170,7 +177,16 @@ def _bool(value) -> bool:
     return value
 
 
+def _undeclared(name: str) -> Compiled:
+    def run(act):
+        raise CelEvalError(f"undeclared reference to function '{name}'")
+    return run
+
+
 class Compiler:
+    def __init__(self):
+        self.locals: set[str] = set()
+
     def compile(self, node) -> Compiled:
         if isinstance(node, Token):
             raise CelEvalError(f"unexpected token {node}")
@@ -221,8 +237,9 @@ class Compiler:
 
     def select(self, node):
         dotted = _dotted(node)
-        target, field = self.compile(node.children[0]), str(node.children[1])
-        if dotted is not None:  # a qualified name may itself be a variable (``a.b.c``)
+        target, field = self.compile(node.children[0]), _field(node.children[1])
+        head = dotted.split(".", 1)[0] if dotted is not None else None
+        if dotted is not None and head not in self.locals:  # a qualified name may be a variable (``a.b.c``)
             def run(act):
                 if dotted in act:
                     return act[dotted]
@@ -233,7 +250,7 @@ class Compiler:
         return lambda act: _select(target(act), field)
 
     def opt_select(self, node):
-        target, field = self.compile(node.children[0]), str(node.children[1])
+        target, field = self.compile(node.children[0]), _field(node.children[1])
 
         def run(act):
             value = target(act)
@@ -395,7 +412,7 @@ class Compiler:
         compiled = [self.compile(a) for a in args]
         function = fn.FUNCTIONS.get(name)
         if function is None:
-            raise CelParseError(f"undeclared function {name!r}", 1, 1)
+            return _undeclared(name)  # a runtime error, as an unbound function is
         if len(compiled) == 1:
             a0 = compiled[0]
             return lambda act: function(a0(act))
@@ -404,7 +421,7 @@ class Compiler:
     def _has(self, arg) -> Compiled:
         if not (isinstance(arg, Tree) and arg.data == "select"):
             raise CelParseError("invalid argument to has() macro", 1, 1)
-        target, field = self.compile(arg.children[0]), str(arg.children[1])
+        target, field = self.compile(arg.children[0]), _field(arg.children[1])
 
         def run(act):
             value = target(act)
@@ -423,14 +440,19 @@ class Compiler:
             return self._call(f"{qualified}.{name}", args)
         if qualified == "cel" and name == "bind":
             return self._bind(args)
-        if name in ("all", "exists", "exists_one", "map", "filter") and args and \
+        two = (len(args) >= 3 and all(isinstance(a, Tree) and a.data == "ident" for a in args[:2]))
+        if name in TWO_VARIABLE and two:
+            return self._comprehension2(name, self.compile(target_node), str(args[0].children[0]),
+                                        str(args[1].children[0]), args[2:])
+        if name in ("all", "exists", "exists_one", "existsOne", "map", "filter") and args and \
                 isinstance(args[0], Tree) and args[0].data == "ident":
-            return self._comprehension(name, self.compile(target_node), str(args[0].children[0]), args[1:])
+            kind = "exists_one" if name == "existsOne" else name
+            return self._comprehension(kind, self.compile(target_node), str(args[0].children[0]), args[1:])
         target = self.compile(target_node)
         compiled = [self.compile(a) for a in args]
         function = fn.METHODS.get(name)
         if function is None:
-            raise CelParseError(f"undeclared function {name!r}", 1, 1)
+            return _undeclared(name)
         if not compiled:
             return lambda act: function(target(act))
         if len(compiled) == 1:
@@ -441,7 +463,8 @@ class Compiler:
     def _bind(self, args) -> Compiled:
         if len(args) != 3 or not (isinstance(args[0], Tree) and args[0].data == "ident"):
             raise CelParseError("cel.bind(name, value, expr) takes an identifier", 1, 1)
-        name, init, body = str(args[0].children[0]), self.compile(args[1]), self.compile(args[2])
+        name, init = str(args[0].children[0]), self.compile(args[1])
+        (body,) = self._scoped((name,), [args[2]])
 
         def run(act):
             scope = dict(act)
@@ -449,8 +472,74 @@ class Compiler:
             return body(scope)
         return run
 
+    def _scoped(self, names, nodes) -> list:
+        saved = set(self.locals)
+        self.locals |= set(names)
+        try:
+            return [self.compile(n) for n in nodes]
+        finally:
+            self.locals = saved
+
+    def _comprehension2(self, kind: str, target: Compiled, first: str, second: str, rest: list) -> Compiled:
+        """Two-variable comprehensions: (index, value) over lists, (key, value) over maps."""
+        parts = self._scoped((first, second), rest)
+
+        def pairs(act):
+            value = target(act)
+            if isinstance(value, dict):
+                return list(value.items())
+            if isinstance(value, list):
+                return list(enumerate(value))
+            raise CelEvalError("no_such_overload")
+
+        def each(act):
+            scope = dict(act)
+            for a, b in pairs(act):
+                scope[first], scope[second] = a, b
+                yield scope
+
+        if kind in ("all", "exists"):
+            pred, want = parts[0], kind == "exists"
+
+            def run(act):
+                error = None
+                for scope in each(act):
+                    try:
+                        if _bool(pred(scope)) == want:
+                            return want
+                    except CelEvalError as e:
+                        error = error or e
+                if error is not None:
+                    raise error
+                return not want
+            return run
+        if kind in ("exists_one", "existsOne"):
+            pred = parts[0]
+            return lambda act: sum(1 for scope in each(act) if _bool(pred(scope))) == 1
+        keep = parts[0] if len(parts) == 2 else None
+        transform = parts[-1]
+        if kind == "transformList":
+            return lambda act: [transform(scope) for scope in each(act) if keep is None or _bool(keep(scope))]
+
+        def run_map(act):
+            out = {}
+            for scope in each(act):
+                if keep is None or _bool(keep(scope)):
+                    if kind == "transformMapEntry":
+                        entry = transform(scope)
+                        if not isinstance(entry, dict):
+                            raise CelEvalError("no_such_overload")
+                        for k, v in entry.items():
+                            if lookup(out, k)[0]:
+                                raise CelEvalError(f"insert failed: key {k!r} already exists")
+                            out[k] = v
+                    else:
+                        out[scope[first]] = transform(scope)
+            return out
+        return run_map
+
     def _comprehension(self, kind: str, target: Compiled, var: str, rest: list) -> Compiled:
-        parts = [self.compile(r) for r in rest]
+        parts = self._scoped((var,), rest)
         if kind in ("all", "exists", "exists_one", "filter") and len(parts) != 1:
             raise CelParseError(f"{kind}() takes a variable and a predicate", 1, 1)
         if kind == "map" and len(parts) not in (1, 2):

@@ -18,7 +18,7 @@ UINT_MAX = 2 ** 64 - 1
 NANOS = 1_000_000_000
 # timestamps: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999999999Z (seconds since epoch)
 TS_MIN, TS_MAX = -62135596800, 253402300799
-DUR_MAX = 315576000000 * NANOS + 999999999  # +/- 10000 years
+DUR_MAX = 2 ** 63 - 1  # int64 nanoseconds (~292 years), as cel-go's time.Duration
 
 
 class CelError(Exception):
@@ -221,17 +221,7 @@ def compare(a: Any, b: Any) -> int:
             raise _NaN()
         if isinstance(a, int) and isinstance(b, int):
             return (int(a) > int(b)) - (int(a) < int(b))
-        fa, fb = float(a), float(b)
-        if isinstance(a, int) and not math.isinf(fb):  # exact: compare as fractions
-            from fractions import Fraction
-
-            fa_, fb_ = Fraction(int(a)), Fraction(fb)
-            return (fa_ > fb_) - (fa_ < fb_)
-        if isinstance(b, int) and not math.isinf(fa):
-            from fractions import Fraction
-
-            fa_, fb_ = Fraction(fa), Fraction(int(b))
-            return (fa_ > fb_) - (fa_ < fb_)
+        fa, fb = float(a), float(b)  # int against double compares as doubles (cel-spec)
         return (fa > fb) - (fa < fb)
     for kind in (bool, str, bytes):
         if isinstance(a, kind) and isinstance(b, kind) and (kind is bool or not isinstance(a, bool)):
