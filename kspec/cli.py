@@ -62,6 +62,10 @@ def _build_parser() -> argparse.ArgumentParser:
                           help="read CustomResourceDefinitions from DIR (repeatable) to validate custom resources")
     validate.add_argument("--disable", action="append", default=[], metavar="ID[,ID...]",
                           help="do not report these rules (repeatable)")
+    validate.add_argument("--enable", action="append", default=[], metavar="ID[,ID...]",
+                          help="also run these rules that are off by default (repeatable)")
+    validate.add_argument("--rules", action="append", default=[], metavar="DIR",
+                          help="also apply the kspec.dev/v1alpha1 Rule files in DIR (repeatable)")
     validate.add_argument("--severity", choices=SEVERITIES, default="info",
                           help="report findings of this severity and above (default: info, i.e. all)")
     validate.add_argument("--fail-on", choices=SEVERITIES, default="error",
@@ -188,10 +192,23 @@ def _run_validate(args: argparse.Namespace) -> int:
         except ValueError as error:
             print(f"kspec validate: error: {error}", file=sys.stderr)
             return EXIT_INPUT
+    from kspec.rules.ruleset import RuleFileError, load_rules
+
+    try:
+        user_rules = tuple(load_rules(args.rules)) if args.rules else ()
+    except RuleFileError as error:
+        print(f"kspec validate: error: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    enabled = frozenset(part.strip() for value in args.enable for part in value.split(",") if part.strip())
+    unknown = sorted(enabled - set(RULES.ids()))
+    if unknown:
+        print(f"kspec validate: error: unknown rule id(s) in --enable: {', '.join(unknown)} "
+              f"(see kspec validate --list-rules)", file=sys.stderr)
+        return EXIT_INPUT
     loaded = load(args.paths)
     crd_manifests = load(args.crd_dir).manifests if args.crd_dir else ()
     options = ValidateOptions(strict=args.strict, kubernetes_version=args.kubernetes_version,
-                              disable=disabled, min_severity=args.severity)
+                              disable=disabled, min_severity=args.severity, rules=user_rules, enable=enabled)
     result = validate(loaded, options, crd_manifests)
     color = args.color == "always" or (args.color == "auto" and args.format == "text" and sys.stdout.isatty())
     context = ReportContext(rules=RULES, sources=loaded.sources, objects=result.objects,

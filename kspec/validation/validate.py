@@ -23,6 +23,7 @@ from kspec.validation.findings import RULES, SEVERITY_RANK, Finding, finding_at
 from kspec.validation.limits import run_limits
 from kspec.validation.schema import CrdSchemas, SchemaValidator, object_id
 from kspec.validation.semantic import run_semantic
+from kspec.rules.ruleset import builtin_rules, evaluate as evaluate_rules
 
 IGNORE_ANNOTATION = "kspec.dev/ignore"
 
@@ -52,6 +53,11 @@ class ValidateOptions:
     kubernetes_version: str | None = None
     disable: frozenset[str] = frozenset()
     min_severity: str = "info"
+    # declarative rules: the built-in pack, plus Rule files from these paths; rules that are
+    # off by default run when named in ``enable``
+    rules: tuple = ()
+    builtin_rules: bool = True
+    enable: frozenset[str] = frozenset()
 
 
 @attrs.frozen(kw_only=True)
@@ -93,6 +99,11 @@ def validate(loaded: Loaded, options: ValidateOptions = ValidateOptions(),
             ignored[oid] = frozenset(part.strip() for part in ignore.split(",") if part.strip())
     findings += run_cross_object(checked)
     findings += run_limits(checked)
+    declared = (list(builtin_rules()) if options.builtin_rules else []) + list(options.rules)
+    if declared:
+        kubernetes = [m for m in loaded.manifests if _is_kubernetes_object(m)]
+        findings += evaluate_rules(declared, kubernetes, enabled=options.enable,
+                                   kubernetes_version=options.kubernetes_version)
     kept = [f for f in findings if _kept(f, options, ignored)]
     kept.sort(key=Finding.sort_key)
     return Validation(findings=tuple(kept), objects=tuple(objects), files=len(loaded.files),
@@ -130,3 +141,6 @@ def _kept(finding: Finding, options: ValidateOptions, ignored: dict[str, frozens
 def _read_error_finding(error: ReadError) -> Finding:
     return Finding(rule=YAML_SYNTAX.id, severity="error", message=error.message, file=error.path,
                    line=error.line or 1, column=error.column or 1)
+
+
+builtin_rules()  # registers the rule pack's ids (for --list-rules and docs/rules.md)

@@ -1,0 +1,1 @@
+"""kspec's built-in rule and invariant library, shipped as package data (``kspec.properties``)."""
