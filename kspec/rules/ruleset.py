@@ -50,7 +50,12 @@ RULE_ERROR = RULES.define(
     "A Rule's CEL expression raised an error on this object (a missing field read without has(), a "
     "type mismatch). The object is neither passed nor failed by that rule; the message names the "
     "rule and the error so that the rule can be made robust.", category="rules")
-DEFAULT_KUBERNETES_VERSION = "1.33"
+def default_kubernetes_version() -> str:
+    """The newest version whose schemas are bundled (what ``--kubernetes-version`` defaults to)."""
+    from kspec.validation.schema import available_versions
+
+    versions = available_versions()
+    return max(versions, key=lambda v: tuple(int(p) for p in v.split("."))) if versions else "1.33"
 
 
 class RuleFileError(Exception):
@@ -268,7 +273,7 @@ def evaluate(rules: Iterable[DeclaredRule], manifests: Iterable[Manifest], *, en
         namespace = meta.get("namespace")
         target = cluster if namespace is None else by_namespace.setdefault(namespace, {})
         target.setdefault(str(obj.get("kind")), []).append(obj)
-    version = kubernetes_version or DEFAULT_KUBERNETES_VERSION
+    version = kubernetes_version or default_kubernetes_version()
     findings: list[Finding] = []
     for manifest, obj in items:
         active = [r for r in rules if r.matches(obj)]

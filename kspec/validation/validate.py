@@ -23,6 +23,7 @@ from kspec.validation.findings import RULES, SEVERITY_RANK, Finding, finding_at
 from kspec.validation.limits import run_limits
 from kspec.validation.schema import CrdSchemas, SchemaValidator, object_id
 from kspec.validation.semantic import run_semantic
+from kspec.rules.admission import evaluate_policies
 from kspec.rules.ruleset import builtin_rules, evaluate as evaluate_rules
 
 IGNORE_ANNOTATION = "kspec.dev/ignore"
@@ -99,6 +100,7 @@ def validate(loaded: Loaded, options: ValidateOptions = ValidateOptions(),
             ignored[oid] = frozenset(part.strip() for part in ignore.split(",") if part.strip())
     findings += run_cross_object(checked)
     findings += run_limits(checked)
+    findings += evaluate_policies([m for m in loaded.manifests if _is_kubernetes_object(m)])
     declared = (list(builtin_rules()) if options.builtin_rules else []) + list(options.rules)
     if declared:
         kubernetes = [m for m in loaded.manifests if _is_kubernetes_object(m)]
