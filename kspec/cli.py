@@ -133,6 +133,8 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--property", action="append", default=[], metavar="ID",
                        help="check only this property (repeatable; default: the Scenario's spec.properties, "
                             "else every applicable one)")
+    check.add_argument("--properties", action="append", default=[], metavar="DIR",
+                       help="also load kspec.dev/v1alpha1 Invariant files from DIR (repeatable)")
     check.add_argument("--fault", action="append", default=None, metavar="TYPE",
                        help="allow this fault instead of the Scenario's spec.faults (repeatable)")
     check.add_argument("--max-examples", type=int, metavar="N", help="random engine: traces to try (default 100)")

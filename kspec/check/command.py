@@ -34,6 +34,15 @@ def run_check(args: argparse.Namespace) -> int:
     from kspec.check.engine import CheckInputError, CheckOptions, all_properties, check
     from kspec.reports import check as report
 
+    if args.properties:
+        from kspec.check.declared import load_invariants, register
+        from kspec.rules.ruleset import RuleFileError
+
+        try:
+            all_properties()  # the built-ins first: a file may not reuse their ids
+            register(load_invariants(args.properties))
+        except RuleFileError as error:
+            return _error(str(error))
     if args.list_properties:
         print(report.render_properties(all_properties(), args.format))
         return EXIT_OK
