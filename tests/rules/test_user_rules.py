@@ -1,6 +1,16 @@
 """User Rule files through `kspec validate --rules DIR`."""
 
+import pytest
+
 from kspec.cli import main
+from kspec.validation.findings import RULES
+
+
+@pytest.fixture(autouse=True)
+def forget_user_rules():
+    """User rules register their ids; keep the global registry as the docs render it."""
+    yield
+    RULES._rules.pop("team-label", None)
 
 RULE = """\
 apiVersion: kspec.dev/v1alpha1
