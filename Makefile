@@ -31,6 +31,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/model.py
 	$(BIN)/python bench/check.py
 	$(BIN)/python bench/place.py
+	$(BIN)/python bench/rules.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -157,6 +157,7 @@ def evaluate_policies(manifests: Iterable[Manifest]) -> list:
                 continue
             oid = object_id(m)
             meta = obj.get("metadata") or {}
+            obj = _api_defaults(obj)
             params_list = [None]
             if param_kind:
                 params_list = _params(items, param_kind, spec.get("paramRef") or {}, meta.get("namespace"))
@@ -175,6 +176,14 @@ def evaluate_policies(manifests: Iterable[Manifest]) -> list:
                 findings += _run_policy(policy, activation, m, oid, severity)
     findings += _crd_rules(items)
     return findings
+
+
+def _api_defaults(obj: dict) -> dict:
+    """The API server's defaulting that policies commonly read (``spec.replicas: 1``)."""
+    if obj.get("kind") in ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController") and \
+            isinstance(obj.get("spec"), dict) and "replicas" not in obj["spec"]:
+        return {**obj, "spec": {**obj["spec"], "replicas": 1}}
+    return obj
 
 
 def _params(items, param_kind: dict, ref: dict, namespace: str | None) -> list:
@@ -250,7 +259,7 @@ def _crd_rules(items) -> list:
             continue
         schema, crd_file = found
         skipped: list[str] = []
-        for path, rule, value in _rules_at(schema, obj, ()):
+        for path, rule, value in _rules_at(schema, defaulted(schema, obj), ()):
             text = rule.get("rule", "")
             if "oldSelf" in text:
                 skipped.append(text)
@@ -274,6 +283,30 @@ def _crd_rules(items) -> list:
             findings.append(finding_at(CRD_RULE_SKIPPED, m.node, f"{len(skipped)} transition rule(s) using oldSelf "
                                        f"not evaluated (kspec validates creations): {skipped[0]}", object=object_id(m)))
     return findings
+
+
+def defaulted(schema: dict, value: Any) -> Any:
+    """``value`` with the schema's structural defaults filled in, as the API server does
+    before it runs validation rules (``default`` of absent properties, recursively)."""
+    if isinstance(value, dict):
+        props = schema.get("properties") or {}
+        out = dict(value)
+        for key, sub_schema in props.items():
+            if not isinstance(sub_schema, dict):
+                continue
+            if key not in out and "default" in sub_schema:
+                out[key] = sub_schema["default"]
+            if key in out:
+                out[key] = defaulted(sub_schema, out[key])
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict):
+            for key in out:
+                if key not in props:
+                    out[key] = defaulted(extra, out[key])
+        return out
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [defaulted(schema["items"], item) for item in value]
+    return value
 
 
 def _rules_at(schema: dict, value: Any, path: tuple):

@@ -286,6 +286,8 @@ def evaluate(rules: Iterable[DeclaredRule], manifests: Iterable[Manifest], *, en
             objects[kind] = objects.get(kind, []) + found
         path = pod_spec_path(str(obj.get("kind")))
         pod_spec = _dig(obj, path) if path else None
+        if path and not isinstance(pod_spec, dict):
+            pod_spec = {}  # a workload without a pod template (schema findings report that)
         containers = []
         if isinstance(pod_spec, dict):
             for key in ("initContainers", "containers", "ephemeralContainers"):

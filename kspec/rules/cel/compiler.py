@@ -139,9 +139,23 @@ def _lookup_name(name: str) -> Compiled:
     return run
 
 
+_RESERVED = {"as", "break", "const", "continue", "else", "false", "for", "function", "if", "import", "in", "let",
+             "loop", "package", "namespace", "null", "return", "true", "var", "void", "while"}
+
+
 def _field(token) -> str:
+    """A field name, with Kubernetes' escaping of property names undone
+    (``__namespace__`` -> ``namespace``, ``a__dash__b`` -> ``a-b``)."""
     text = str(token)
-    return text[1:-1] if text.startswith("`") else text
+    if text.startswith("`"):
+        return text[1:-1]
+    if text.startswith("__") and text.endswith("__") and text[2:-2] in _RESERVED:
+        return text[2:-2]
+    if "__" in text:
+        for escaped, plain in (("__underscores__", "\0"), ("__dash__", "-"), ("__dot__", "."), ("__slash__", "/")):
+            text = text.replace(escaped, plain)
+        text = text.replace("\0", "__")
+    return text
 
 
 def _dotted(node) -> str | None:

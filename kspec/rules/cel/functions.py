@@ -385,8 +385,12 @@ def compile_re(pattern: str) -> re.Pattern:
     """RE2 syntax read by Python's ``re`` (the common subset; ``\\z`` mapped to ``\\Z``)."""
     found = _RE_CACHE.get(pattern)
     if found is None:
+        translated = pattern.replace(r"\z", r"\Z")
+        flags = "".join(re.findall(r"\(\?([ims]+)\)", translated))
+        if flags:  # RE2 allows flag groups anywhere (``^(?i)...``); Python wants them first
+            translated = "(?" + "".join(sorted(set(flags))) + ")" + re.sub(r"\(\?[ims]+\)", "", translated)
         try:
-            found = re.compile(pattern.replace(r"\z", r"\Z").replace("(?P<", "(?P<"))
+            found = re.compile(translated)
         except re.error as error:
             raise CelEvalError(f"invalid regex {pattern!r}: {error}") from None
         _RE_CACHE[pattern] = found
