@@ -170,3 +170,19 @@ def register(invariants: Iterable[DeclaredInvariant]) -> list[str]:
 
 
 
+
+
+def register_builtin() -> list[str]:
+    """The built-in invariants written as files (``properties/invariants``, package data)."""
+    from importlib import resources
+
+    from kspec.reading.loader import load_text
+
+    found = []
+    folder = resources.files("kspec.properties").joinpath("invariants")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith((".yaml", ".yml")):
+            manifests, errors = load_text(entry.read_text(encoding="utf-8"), f"properties/invariants/{entry.name}")
+            assert not errors, errors  # shipped with kspec; tests load every file
+            found += [DeclaredInvariant(m) for m in manifests if m.field("kind") == "Invariant"]
+    return register(inv for inv in found if inv.id not in PROPERTIES)

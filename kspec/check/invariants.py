@@ -11,3 +11,6 @@ from kspec.check import statefulset_invariants  # noqa: F401
 from kspec.check import cluster_invariants  # noqa: F401
 from kspec.check import quota_invariants  # noqa: F401
 from kspec.check import volume_invariants  # noqa: F401
+from kspec.check.declared import register_builtin
+
+register_builtin()  # the invariants written as files in properties/invariants

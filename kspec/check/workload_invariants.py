@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from kspec.api.status import condition, is_true
+from kspec.api.status import is_true
 from kspec.check.properties import Violation, prop
 from kspec.controllers import daemonset
 from kspec.controllers.deployment import equal_ignore_hash
@@ -232,13 +232,6 @@ def _pod_node(pod) -> str:
 
 # ---- job-completions -----------------------------------------------------------------------------
 
-def _job_decided(job) -> bool:
-    """Complete or Failed, or the interim condition that decides one of them (upstream
-    adds the terminal condition only once no pod is left terminating)."""
-    return any(is_true(job.status.conditions, t) for t in ("Complete", "Failed", "SuccessCriteriaMet",
-                                                           "FailureTarget"))
-
-
 @prop("job-completions", "state",
       "jobs: never more pods running or succeeded than completions, Complete only once they all succeeded",
       applies=_has_any("Job"))
@@ -261,23 +254,3 @@ def job_completions(state: ClusterState) -> Iterator[Violation]:
         if is_true(job.status.conditions, "Complete") and counted < (want if want is not None else 1):
             yield Violation("job-completions", object_ref(job),
                             f"marked Complete with {counted} of {want if want is not None else 1} completions")
-
-
-@prop("job-finishes", "eventually", "jobs: once events stop, every Job that is not suspended has its outcome decided",
-      applies=_has_any("Job"))
-def job_finishes(state: ClusterState) -> Iterator[Violation]:
-    """Once events stop, every Job that is not suspended and not being deleted carries the
-    Complete or the Failed condition, or the interim SuccessCriteriaMet / FailureTarget
-    that decides it while a pod is still terminating (a pod on an unreachable node stays
-    terminating until the node returns or is force-deleted, and upstream holds the
-    terminal condition until then). Within the settle bound: a Job whose pods never run to
-    the end, for lack of room or a broken image, breaks it."""
-    for job in state.list("Job"):
-        if job.spec.suspend or not is_live(job) or _job_decided(job):
-            continue
-        status = condition(job.status.conditions, "Suspended")
-        if status is not None and status.status == "True":
-            continue
-        yield Violation("job-finishes", object_ref(job),
-                        f"neither Complete nor Failed ({job.status.active} active, {job.status.succeeded} succeeded, "
-                        f"{job.status.failed} failed)")
