@@ -64,6 +64,9 @@ def _build_parser() -> argparse.ArgumentParser:
                           help="do not report these rules (repeatable)")
     validate.add_argument("--enable", action="append", default=[], metavar="ID[,ID...]",
                           help="also run these rules that are off by default (repeatable)")
+    validate.add_argument("--config", metavar="FILE",
+                          help="settings file (default: ./.kspec.yaml when present): rules to enable, disable, "
+                               "their severities, extra Rule paths, paths to ignore")
     validate.add_argument("--rules", action="append", default=[], metavar="DIR",
                           help="also apply the kspec.dev/v1alpha1 Rule files in DIR (repeatable)")
     validate.add_argument("--severity", choices=SEVERITIES, default="info",
@@ -182,7 +185,15 @@ def _run_validate(args: argparse.Namespace) -> int:
     if not args.paths:
         print("kspec validate: error: give at least one PATH (or - for stdin)", file=sys.stderr)
         return EXIT_INPUT
+    from kspec.rules.config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        print(f"kspec validate: error: {error}", file=sys.stderr)
+        return EXIT_INPUT
     disabled = frozenset(part.strip() for value in args.disable for part in value.split(",") if part.strip())
+    disabled |= config.disable
     unknown = sorted(disabled - set(RULES.ids()))
     if unknown:
         print(f"kspec validate: error: unknown rule id(s) in --disable: {', '.join(unknown)} "
@@ -197,21 +208,34 @@ def _run_validate(args: argparse.Namespace) -> int:
     from kspec.rules.ruleset import RuleFileError, load_rules
 
     try:
-        user_rules = tuple(load_rules(args.rules)) if args.rules else ()
+        rule_paths = list(config.rule_paths) + list(args.rules)
+        user_rules = tuple(load_rules(rule_paths)) if rule_paths else ()
     except RuleFileError as error:
         print(f"kspec validate: error: {error}", file=sys.stderr)
         return EXIT_INPUT
     enabled = frozenset(part.strip() for value in args.enable for part in value.split(",") if part.strip())
-    unknown = sorted(enabled - set(RULES.ids()))
+    enabled |= config.enable
+    unknown = sorted((enabled | set(config.severity)) - set(RULES.ids()))
     if unknown:
-        print(f"kspec validate: error: unknown rule id(s) in --enable: {', '.join(unknown)} "
+        print(f"kspec validate: error: unknown rule id(s) in --enable or the config: {', '.join(unknown)} "
               f"(see kspec validate --list-rules)", file=sys.stderr)
         return EXIT_INPUT
     loaded = load(args.paths)
+    if config.ignore_paths:
+        import attrs as _attrs
+
+        loaded = _attrs.evolve(loaded, manifests=tuple(m for m in loaded.manifests if not config.ignored(m.file)),
+                               errors=tuple(e for e in loaded.errors if not config.ignored(e.path)),
+                               files=tuple(f for f in loaded.files if not config.ignored(f)))
     crd_manifests = load(args.crd_dir).manifests if args.crd_dir else ()
     options = ValidateOptions(strict=args.strict, kubernetes_version=args.kubernetes_version,
                               disable=disabled, min_severity=args.severity, rules=user_rules, enable=enabled)
     result = validate(loaded, options, crd_manifests)
+    if config.severity:
+        import attrs as _attrs
+
+        result = _attrs.evolve(result, findings=tuple(
+            _attrs.evolve(f, severity=config.severity.get(f.rule, f.severity)) for f in result.findings))
     color = args.color == "always" or (args.color == "auto" and args.format == "text" and sys.stdout.isatty())
     context = ReportContext(rules=RULES, sources=loaded.sources, objects=result.objects,
                             files=result.files, color=color, tool_version=__version__)
