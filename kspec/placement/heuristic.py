@@ -136,6 +136,11 @@ class Packing:
         self.ports[i] = {port for q in self.pods_on[i] for port in host_ports(q.pod)}
         return i
 
+    def alignment(self, p: PodToPlace, i: int) -> float:
+        alloc, used = self.alloc[i], self.used[i]
+        return sum((p.requests.get(r, 0) / alloc[r]) * ((alloc[r] - used.get(r, 0)) / alloc[r])
+                   for r in ("cpu", "memory") if alloc.get(r))
+
     def slack(self, i: int) -> float:
         """The larger free share of cpu and memory on node ``i`` (best fit picks the smallest)."""
         alloc, used = self.alloc[i], self.used[i]
@@ -187,10 +192,14 @@ def first_fit_decreasing(problem: Problem, strategy: str = "first", repair_budge
             allowed = sorted(allowed, key=rank.__getitem__)
         key = (shape_key(p.pod), tuple(sorted(p.requests.items())), bool(host_ports(p.pod)))
         chosen = None
-        if strategy == "best":
+        if strategy in ("best", "dot"):
             used = [i for i in allowed if packing.pods_on[i]]
             fitting = [i for i in used if packing.fits(p, i)]
-            if fitting:
+            if fitting and strategy == "dot":
+                # vector packing's DotProduct rule: the node whose spare capacity lines up best
+                # with what the pod asks for, so no single resource runs out while others idle
+                chosen = max(fitting, key=lambda i: packing.alignment(p, i))
+            elif fitting:
                 chosen = min(fitting, key=lambda i: packing.slack(i))
             else:
                 chosen = next((i for i in allowed if not packing.pods_on[i] and packing.fits(p, i)), None)

@@ -76,6 +76,7 @@ class Answer:
     resilience: tuple[Loss, ...] = ()
     seconds: float = 0.0
     notes: tuple[str, ...] = ()
+    soft_cost: int | None = None  # the placement's soft cost (see ``soft_costs``), when any preference exists
 
 
 class _Clock:
@@ -227,7 +228,8 @@ def min_nodes(problem: Problem, clock: _Clock) -> Answer:
     lower = node_lower_bound(problem)
     best = first.assignments
     tries = [first_fit_decreasing(problem, largest_nodes_first=True),
-             first_fit_decreasing(problem, strategy="best", largest_nodes_first=True)]
+             first_fit_decreasing(problem, strategy="best", largest_nodes_first=True),
+             first_fit_decreasing(problem, strategy="dot", measure="sum", largest_nodes_first=True)]
     for packed, unplaced in tries:
         if unplaced:
             continue
@@ -281,20 +283,71 @@ def _pack_fewer(problem: Problem, best: dict, used: int, lower: int, clock: _Clo
         keep = {n.metadata.name for n in order[:k]}
         smaller = problem.without_nodes(n.metadata.name for n in problem.nodes if n.metadata.name not in keep)
         found = None
-        for strategy in ("best", "first"):
-            for measure in ("max", "cpu", "memory", "sum"):
+        closest = None
+        for strategy in ("dot", "best", "first"):
+            for measure in ("sum", "max", "cpu", "memory"):
                 packed, unplaced = first_fit_decreasing(smaller, strategy=strategy, measure=measure,
                                                         largest_nodes_first=True, repair_budget=500)
                 if not unplaced and not violations(problem, packed):
                     found = packed
                     break
+                if closest is None or len(unplaced) < len(closest[1]):
+                    closest = (packed, unplaced)
             if found:
                 break
+        if found is None and closest is not None and len(closest[1]) <= max(5, len(problem.pods) // 50):
+            found = _neighbourhood_repack(smaller, *closest, clock)
+            if found is not None and violations(problem, found):
+                found = None
         if found is None:
             break
         best, used = found, len(set(found.values()))
         k = used - 1
     return best, used
+
+
+def _neighbourhood_repack(problem: Problem, packed: dict, unplaced: list[str], clock: _Clock,
+                          size: int = 8, rounds: int = 300, seconds: float = 10.0) -> dict | None:
+    """Large-neighbourhood search with the heuristic: take the unplaced pods and the pods of a
+    few nodes (the emptiest, then random ones), re-pack them into those nodes with another
+    strategy; keep a re-pack that places more, until nothing is left (or the budget ends).
+    Only for pods without inter-pod constraints (a neighbourhood must not see the others)."""
+    import random
+
+    from kspec.controllers import interpod
+    from kspec.controllers.nodeplugins import host_ports
+
+    if any(interpod.pod_terms(p.pod).any or p.pod.spec.topology_spread_constraints or host_ports(p.pod)
+           for p in problem.pods):
+        return None
+    rng = random.Random(0)
+    by_key = {p.key: p for p in problem.pods}
+    nodes = {n.metadata.name: n for n in problem.nodes}
+    assignment, left = dict(packed), list(unplaced)
+    started = time.monotonic()
+    for round_ in range(rounds):
+        if not left:
+            return assignment
+        if clock.expired() or time.monotonic() - started > seconds:
+            return None
+        load: dict[str, float] = {name: 0.0 for name in nodes}
+        for key, node in assignment.items():
+            alloc = problem.allocatable(nodes[node])
+            load[node] += sum(by_key[key].requests.get(r, 0) / alloc[r] for r in ("cpu", "memory") if alloc.get(r))
+        names = sorted(nodes, key=lambda n: load[n])[:size // 2] + rng.sample(sorted(nodes), min(size, len(nodes)))
+        window = list(dict.fromkeys(names))[:size]
+        if any(p.fixed in window for p in problem.pods if p.fixed):
+            continue
+        pods = [by_key[k] for k, n in assignment.items() if n in window] + [by_key[k] for k in left]
+        local = attrs.evolve(problem, nodes=tuple(nodes[n] for n in window), pods=tuple(pods))
+        strategy, measure = rng.choice([("dot", "sum"), ("best", "max"), ("dot", "max"), ("best", "memory"),
+                                        ("first", "sum"), ("dot", "cpu"), ("best", "cpu")])
+        local_packed, local_left = first_fit_decreasing(local, strategy=strategy, measure=measure, repair_budget=200)
+        if len(local_left) < len(left):
+            assignment = {k: n for k, n in assignment.items() if n not in window}
+            assignment.update(local_packed)
+            left = local_left
+    return assignment if not left else None
 
 
 def _order_identical_nodes(problem: Problem, use: list, solver: z3.Solver) -> None:
@@ -469,6 +522,73 @@ def resilience(problem: Problem, options: Options, clock: _Clock) -> tuple[tuple
     return tuple(losses), tuple(notes)
 
 
+# ---- soft costs ----------------------------------------------------------------------------------
+
+PREFER_NO_SCHEDULE_COST = 100  # one untolerated PreferNoSchedule taint weighs as much as the heaviest preference
+_SOFT_PAIRS_LIMIT = 60_000
+
+
+def soft_costs(problem: Problem) -> dict[tuple[int, int], int]:
+    """(pod index, node index) -> cost: the weights of the pod's preferred node-affinity terms
+    the node does not match, plus ``PREFER_NO_SCHEDULE_COST`` per untolerated
+    PreferNoSchedule taint (kube-scheduler's NodeAffinity and TaintToleration scores, as
+    costs). Empty when no pod has a preference."""
+    from kspec.controllers.nodeplugins import (intolerable_prefer_no_schedule, node_taints, preferred_affinity_score,
+                                               preferred_terms)
+
+    costs = {}
+    for pi, p in enumerate(problem.pods):
+        if p.fixed is not None:
+            continue
+        terms = preferred_terms(p.pod)
+        total = sum(w for w, _ in terms)
+        for n, node in enumerate(problem.nodes):
+            cost = total - (preferred_affinity_score(terms, node) if terms else 0)
+            cost += PREFER_NO_SCHEDULE_COST * intolerable_prefer_no_schedule(p.pod, node_taints(node))
+            if cost:
+                costs[(pi, n)] = cost
+    return costs
+
+
+def assignment_cost(problem: Problem, costs: dict, assignment: dict) -> int:
+    index = problem.node_index()
+    return sum(costs.get((pi, index.get(assignment.get(p.key), -1)), 0) for pi, p in enumerate(problem.pods))
+
+
+def prefer(problem: Problem, answer: Answer, clock: _Clock) -> Answer:
+    """Among feasible placements, one of least soft cost (Z3 Optimize, within the timeout and
+    for problems small enough); the answer says whether the optimum is proven."""
+    costs = soft_costs(problem)
+    if not costs or answer.status != "sat":
+        return answer
+    current = assignment_cost(problem, costs, answer.assignments)
+    if current == 0:
+        return attrs.evolve(answer, soft_cost=0)
+    if len(problem.movable) * len(problem.nodes) > _SOFT_PAIRS_LIMIT:
+        return attrs.evolve(answer, soft_cost=current, notes=answer.notes + (
+            "preferences not optimised at this size (soft cost of the placement found)",))
+    encoding = Encoding(problem)
+    optimizer = z3.Optimize()
+    if clock.left_ms():
+        optimizer.set("timeout", clock.left_ms())
+    optimizer.add(*encoding.hard)
+    for literal, constraint in encoding.guarded:
+        optimizer.add(constraint)
+    terms = [z3.If(var, costs[key], 0) for key, var in encoding.x.items() if key in costs]
+    optimizer.minimize(z3.Sum(terms))
+    result = optimizer.check()
+    if result != z3.sat:
+        return attrs.evolve(answer, soft_cost=current, notes=answer.notes + (
+            "preferences: no better placement found before the timeout",))
+    found = encoding.decode(optimizer.model())
+    if violations(problem, found):
+        return attrs.evolve(answer, soft_cost=current)
+    better = assignment_cost(problem, costs, found)
+    if better < current:
+        return attrs.evolve(answer, assignments=found, soft_cost=better, method="z3")
+    return attrs.evolve(answer, soft_cost=current)
+
+
 def place(problem: Problem, options: Options = Options()) -> Answer:
     """Answer ``options.objective`` for ``problem`` (and the resilience questions)."""
     if options.objective not in OBJECTIVES:
@@ -477,6 +597,8 @@ def place(problem: Problem, options: Options = Options()) -> Answer:
     runner = {"feasible": feasible, "min-nodes": min_nodes, "balance": balance, "min-moves": min_moves}
     answer = runner[options.objective](problem, clock)
     answer = attrs.evolve(answer, objective=options.objective)
+    if options.objective == "feasible":
+        answer = prefer(problem, answer, clock)
     if options.survive_node_loss or options.survive_zone_loss:
         losses, notes = resilience(problem, options, clock)
         answer = attrs.evolve(answer, resilience=losses, notes=answer.notes + notes)

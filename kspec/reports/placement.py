@@ -31,7 +31,8 @@ def to_json(problem: Problem, answer: Answer, greedy: GreedyAnswer | None) -> di
            "nodes": node_rows(problem, answer) if answer.assignments else [],
            "explanation": [e.to_json() for e in answer.explanation],
            "resilience": [loss.to_json() for loss in answer.resilience],
-           "skipped": list(problem.skipped), "notes": list(answer.notes), "seconds": round(answer.seconds, 3)}
+           "skipped": list(problem.skipped), "notes": list(answer.notes), "seconds": round(answer.seconds, 3),
+           "soft_cost": answer.soft_cost}
     if greedy is not None:
         out["greedy"] = greedy.to_json()
     return out
@@ -66,6 +67,9 @@ def render_text(problem: Problem, answer: Answer, greedy: GreedyAnswer | None) -
             lines.append(f"  {where}{e.message}")
     else:
         lines.append("unknown: " + ("; ".join(answer.notes) or "no answer within the timeout"))
+    if answer.soft_cost is not None and answer.status == "sat":
+        lines += ["", f"preferences: soft cost {answer.soft_cost} (unmatched preferred node-affinity weight, "
+                      f"100 per untolerated PreferNoSchedule taint)"]
     if answer.objective in _VALUE and answer.status == "sat":
         bound = f", lower bound {answer.lower_bound:g}" if answer.lower_bound is not None else ""
         proof = "optimum proven" if answer.proven else "not proven optimal"

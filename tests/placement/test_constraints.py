@@ -225,3 +225,23 @@ def test_quota_refuses_pods_before_any_search():
     assert "1 of 3 pods are refused by ResourceQuota shop/small" in message
     assert f"in.yaml:{line_of(text, 'kind: ResourceQuota') - 1}" in message
     _sat(node("n1") + quota + deployment("web", 2, cpu="100m"))
+
+
+def test_preferences_are_soft_costs():
+    """Preferred node affinity and PreferNoSchedule steer the placement without making it
+    infeasible: the pod lands on the preferred, untainted node; cost 0."""
+    prefer = """\
+      affinity:
+        nodeAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 50
+            preference: {matchExpressions: [{key: disk, operator: In, values: [ssd]}]}
+"""
+    text = (node("a", labels="disk: ssd", taints="{key: spot, value: 'yes', effect: PreferNoSchedule}")
+            + node("b") + node("c", labels="disk: ssd") + deployment("db", 1, pod_spec=prefer))
+    _, answer = _sat(text)
+    assert answer.assignments["shop/db-0"] == "c" and answer.soft_cost == 0
+    # with c full, the best left is b (50 unmatched) rather than a (100 for the taint)
+    full = text + deployment("hog", 1, cpu="4", pod_spec="      nodeSelector: {kubernetes.io/hostname: c}\n")
+    _, answer = _sat(full)
+    assert answer.assignments["shop/db-0"] == "b" and answer.soft_cost == 50
