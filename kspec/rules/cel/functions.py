@@ -468,6 +468,8 @@ def split(s, sep, n=-1):
 @method("substring")
 def substring(s, start, end=None):
     _str_args(s)
+    if type(start) is not int or (end is not None and type(end) is not int):
+        raise overload()
     end = len(s) if end is None else end
     if not 0 <= start <= end <= len(s):
         raise CelEvalError("index out of range")
@@ -518,9 +520,35 @@ def find_all(s, pattern, n=-1):
     return found if n < 0 else found[:n]
 
 
+def _special(value: float) -> str | None:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return None
+
+
+def _format_s(arg) -> str:
+    """``%s``: the string form of any value (lists and maps recursively, keys sorted)."""
+    if arg is None:
+        return "null"
+    if isinstance(arg, CelType):
+        return arg.name
+    if isinstance(arg, float):
+        return _special(arg) or format_double(arg)
+    if isinstance(arg, list):
+        return "[" + ", ".join(_format_s(v) for v in arg) + "]"
+    if isinstance(arg, dict):
+        def order(key):  # ints, then strings, then bools (cel-go's order)
+            rank = 2 if isinstance(key, bool) else 0 if isinstance(key, int) else 1
+            return (rank, int(key) if rank != 1 else 0, str(key))
+        return "{" + ", ".join(f"{_format_s(k)}: {_format_s(arg[k])}" for k in sorted(arg, key=order)) + "}"
+    return string_of(arg)
+
+
 @method("format")
 def format_(template, args):
-    """Kubernetes ``format``: %s %d %f %e %x %X %o %b (a practical subset)."""
+    """Kubernetes ``format`` (cel-go ext.Strings): %s %d %f %e %x %X %o %b with precision."""
     if not isinstance(template, str) or not isinstance(args, list):
         raise overload()
     out, i, k = [], 0, 0
@@ -530,7 +558,7 @@ def format_(template, args):
             out.append(c)
             i += 1
             continue
-        spec = re.match(r"%(\.\d+)?([sdfeEoxXb%])", template[i:])
+        spec = re.match(r"%(\.\d+)?([sdfeoxXb%])", template[i:])
         if spec is None:
             raise CelEvalError("could not parse formatting clause")
         precision, verb = spec.group(1), spec.group(2)
@@ -543,20 +571,43 @@ def format_(template, args):
         arg = args[k]
         k += 1
         if verb == "s":
-            out.append(to_string(arg) if not isinstance(arg, (list, dict)) else str(arg))
+            out.append(_format_s(arg))
         elif verb == "d":
-            out.append(str(int(arg)))
+            if isinstance(arg, float) and _special(arg):
+                out.append(_special(arg))
+            elif isinstance(arg, bool) or not isinstance(arg, int):
+                raise CelEvalError("error during formatting: decimal clause can only be used on integers")
+            else:
+                out.append(str(int(arg)))
         elif verb in "fe":
+            if isinstance(arg, bool) or not is_number(arg):
+                raise CelEvalError("error during formatting: only numbers can be formatted")
+            value = float(arg)
+            special = _special(value)
             digits = int(precision[1:]) if precision else 6
-            out.append(f"{float(arg):.{digits}{verb}}")
+            out.append(special or f"{value:.{digits}{verb}}")
         elif verb in "xX":
-            text = arg.hex() if isinstance(arg, bytes) else (arg.encode().hex() if isinstance(arg, str)
-                                                             else format(int(arg), "x"))
+            if isinstance(arg, float) or isinstance(arg, bool) or not isinstance(arg, (int, bytes, str)):
+                raise CelEvalError("error during formatting: only integers, byte buffers, and strings can be "
+                                   "formatted as hex")
+            if isinstance(arg, bytes):
+                text = arg.hex()
+            elif isinstance(arg, str):
+                text = arg.encode().hex()
+            else:
+                text = format(int(arg), "x") if int(arg) >= 0 else "-" + format(-int(arg), "x")
             out.append(text.upper() if verb == "X" else text)
         elif verb == "o":
+            if isinstance(arg, bool) or not isinstance(arg, int):
+                raise CelEvalError("error during formatting: octal clause can only be used on integers")
             out.append(format(int(arg), "o"))
         elif verb == "b":
-            out.append(format(int(arg), "b"))
+            if isinstance(arg, bool):
+                out.append("1" if arg else "0")
+            elif not isinstance(arg, int):
+                raise CelEvalError("error during formatting: binary clause can only be used on integers and bools")
+            else:
+                out.append(format(int(arg), "b"))
     return "".join(out)
 
 
