@@ -77,8 +77,9 @@ def run(docs, **options):
 
 
 def test_every_rule_of_the_pack_has_a_case():
-    """No rule in properties/rules without a triggering case here, and the reverse."""
-    assert set(PACK) == set(MUTATIONS)
+    """No rule in properties/rules without a triggering case here (deprecated-api-version's
+    is the Kubernetes-version test below), and the reverse."""
+    assert set(PACK) == set(MUTATIONS) | {"deprecated-api-version"}
 
 
 def test_the_good_manifest_triggers_nothing():
@@ -130,3 +131,7 @@ def test_removed_api_version_depends_on_the_kubernetes_version():
     assert [f for f in run(docs, kubernetes_version="1.25") if f.rule == "removed-api-version"] == []
     found = [f for f in run(docs, kubernetes_version="1.26") if f.rule == "removed-api-version"]
     assert found and "removed in Kubernetes 1.26" in found[0].message
+    deprecated = [f for f in run(docs, kubernetes_version="1.25") if f.rule == "deprecated-api-version"]
+    assert [f.message for f in deprecated] == [
+        "autoscaling/v2beta2/HorizontalPodAutoscaler is deprecated and removed in Kubernetes 1.26"]
+    assert [f for f in run(docs, kubernetes_version="1.26") if f.rule == "deprecated-api-version"] == []
