@@ -550,16 +550,47 @@ def soft_costs(problem: Problem) -> dict[tuple[int, int], int]:
     return costs
 
 
+def _preferred_pod_terms(problem: Problem) -> list[tuple[int, str, object, int, list[int]]]:
+    """(pod index, "affinity"|"anti", term, weight, indexes of the other pods it matches)."""
+    from kspec.controllers import interpod
+    from kspec.placement.verify import namespace_labels, term_matches
+
+    ns_labels = namespace_labels(problem)
+    found = []
+    for pi, p in enumerate(problem.pods):
+        if p.fixed is not None:
+            continue
+        terms = interpod.pod_terms(p.pod)
+        for kind, group in (("affinity", terms.preferred_affinity), ("anti", terms.preferred_anti)):
+            for term in group:
+                matched = [qi for qi, q in enumerate(problem.pods) if qi != pi and term_matches(term, q, ns_labels)]
+                found.append((pi, kind, term, term.weight, matched))
+    return found
+
+
 def assignment_cost(problem: Problem, costs: dict, assignment: dict) -> int:
+    """Node preferences plus preferred pod (anti-)affinity: a term's weight when an
+    anti-affinity target shares the pod's domain, or no affinity target does."""
     index = problem.node_index()
-    return sum(costs.get((pi, index.get(assignment.get(p.key), -1)), 0) for pi, p in enumerate(problem.pods))
+    total = sum(costs.get((pi, index.get(assignment.get(p.key), -1)), 0) for pi, p in enumerate(problem.pods))
+    nodes = {n.metadata.name: n for n in problem.nodes}
+    for pi, kind, term, weight, matched in _preferred_pod_terms(problem):
+        mine = nodes.get(assignment.get(problem.pods[pi].key))
+        value = mine.metadata.labels.get(term.topology_key) if mine is not None else None
+        together = value is not None and any(
+            (node := nodes.get(assignment.get(problem.pods[qi].key))) is not None
+            and node.metadata.labels.get(term.topology_key) == value for qi in matched)
+        if (kind == "anti" and together) or (kind == "affinity" and not together):
+            total += weight
+    return total
 
 
 def prefer(problem: Problem, answer: Answer, clock: _Clock) -> Answer:
     """Among feasible placements, one of least soft cost (Z3 Optimize, within the timeout and
     for problems small enough); the answer says whether the optimum is proven."""
     costs = soft_costs(problem)
-    if not costs or answer.status != "sat":
+    pod_terms = _preferred_pod_terms(problem)
+    if not (costs or pod_terms) or answer.status != "sat":
         return answer
     current = assignment_cost(problem, costs, answer.assignments)
     if current == 0:
@@ -575,7 +606,17 @@ def prefer(problem: Problem, answer: Answer, clock: _Clock) -> Answer:
     for literal, constraint in encoding.guarded:
         optimizer.add(constraint)
     terms = [z3.If(var, costs[key], 0) for key, var in encoding.x.items() if key in costs]
-    optimizer.minimize(z3.Sum(terms))
+    for pi, kind, term, weight, matched in pod_terms:
+        for value in encoding.domains(term.topology_key):
+            mine = encoding.y(pi, term.topology_key, value)
+            others = z3.Or([encoding.y(qi, term.topology_key, value) for qi in matched] or [z3.BoolVal(False)])
+            broken = z3.And(mine, others) if kind == "anti" else z3.And(mine, z3.Not(others))
+            terms.append(z3.If(broken, weight, 0))
+        if kind == "affinity":  # a node without the topology key has no domain: no target shares it
+            for n in encoding.allowed(pi):
+                if term.topology_key not in encoding.node_labels[n]:
+                    terms.append(z3.If(encoding.x[(pi, n)], weight, 0))
+    optimizer.minimize(z3.Sum(terms or [z3.IntVal(0)]))
     result = optimizer.check()
     if result != z3.sat:
         return attrs.evolve(answer, soft_cost=current, notes=answer.notes + (

@@ -68,8 +68,8 @@ def render_text(problem: Problem, answer: Answer, greedy: GreedyAnswer | None) -
     else:
         lines.append("unknown: " + ("; ".join(answer.notes) or "no answer within the timeout"))
     if answer.soft_cost is not None and answer.status == "sat":
-        lines += ["", f"preferences: soft cost {answer.soft_cost} (unmatched preferred node-affinity weight, "
-                      f"100 per untolerated PreferNoSchedule taint)"]
+        lines += ["", f"preferences: soft cost {answer.soft_cost} (weights of unmet preferred node and pod "
+                      f"(anti-)affinity terms, 100 per untolerated PreferNoSchedule taint)"]
     if answer.objective in _VALUE and answer.status == "sat":
         bound = f", lower bound {answer.lower_bound:g}" if answer.lower_bound is not None else ""
         proof = "optimum proven" if answer.proven else "not proven optimal"

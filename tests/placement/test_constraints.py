@@ -245,3 +245,19 @@ def test_preferences_are_soft_costs():
     full = text + deployment("hog", 1, cpu="4", pod_spec="      nodeSelector: {kubernetes.io/hostname: c}\n")
     _, answer = _sat(full)
     assert answer.assignments["shop/db-0"] == "b" and answer.soft_cost == 50
+
+
+def test_preferred_pod_anti_affinity_is_a_soft_cost():
+    """cache prefers not to share a node with web: kspec keeps them apart (cost 0), while
+    first-fit alone would stack both on n1."""
+    anti = """\
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 30
+            podAffinityTerm:
+              labelSelector: {matchLabels: {app: web}}
+              topologyKey: kubernetes.io/hostname
+"""
+    problem, answer = _sat(node("n1") + node("n2") + deployment("web", 1) + deployment("cache", 1, pod_spec=anti))
+    assert answer.assignments["shop/cache-0"] != answer.assignments["shop/web-0"] and answer.soft_cost == 0
