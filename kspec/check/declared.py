@@ -171,7 +171,6 @@ def register(invariants: Iterable[DeclaredInvariant]) -> list[str]:
 
 
 
-
 def register_builtin() -> list[str]:
     """The built-in invariants written as files (``properties/invariants``, package data)."""
     from importlib import resources

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import attrs
 
-
 from kspec.reading.nodes import to_python
 from kspec.validation.findings import SEVERITIES
 
@@ -80,6 +79,3 @@ def load_config(path: str | None) -> Config:
     return Config(enable=frozenset(rules.get("enable") or ()), disable=frozenset(rules.get("disable") or ()),
                   severity=dict(severity), rule_paths=tuple(os.path.join(base, p) for p in rules.get("paths") or ()),
                   ignore_paths=tuple((data.get("ignore") or {}).get("paths") or ()), base=base)
-
-
-
