@@ -1,12 +1,14 @@
 """The ``kspec`` command line: argument parsing and exit codes only.
 
 Exit codes everywhere: 0 success / nothing found, 1 findings, violation or
-infeasible, 2 usage error or input that cannot be read.
+infeasible, 2 usage error or input that cannot be read, 3 no verdict (a limit was
+reached, the run was interrupted, or kspec failed internally).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence as Seq
 
@@ -18,6 +20,7 @@ from kspec.validation.findings import SEVERITIES
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
+EXIT_NO_VERDICT = 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,7 +88,7 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Load manifests (plus Nodes/NodePools, or the default cluster of three nodes), run "
                     "every controller under a fair deterministic schedule, apply the scripted events of "
                     "Scenarios, and print the timeline and each workload's final state. Exit 0 when the "
-                    "cluster settles, 1 when it does not within --max-steps, 2 on bad input.")
+                    "cluster settles, 2 on bad input, 3 (no verdict) when it is still changing at --max-steps.")
     simulate.add_argument("paths", nargs="+", metavar="PATH",
                           help="file, directory (recursive *.yaml, *.yml, *.json) or - for stdin")
     simulate.add_argument("--events", metavar="FILE", help="a file with a kspec.dev/v1alpha1 Scenario")
@@ -252,8 +255,8 @@ def _run_validate(args: argparse.Namespace) -> int:
 
 
 def _run_simulate(args: argparse.Namespace) -> int:
+    from kspec.api.inputs import load_model_input
     from kspec.api.others import Scenario
-    from kspec.api.registry import decode_object
     from kspec.model.actors import default_actors
     from kspec.model.cluster import initial_state
     from kspec.model.run import run
@@ -261,13 +264,14 @@ def _run_simulate(args: argparse.Namespace) -> int:
     from kspec.reading.errors import ReadError
     from kspec.reports import simulation
 
-    loaded = load(args.paths + ([args.events] if args.events else []))
-    for error in loaded.errors:
+    found = load_model_input(args.paths + ([args.events] if args.events else []))
+    for note in found.notes:
+        print(note, file=sys.stderr)
+    for error in found.errors:
         print(error.format(), file=sys.stderr)
-    if loaded.errors:
+    if found.errors:
         return EXIT_INPUT
-    objects = [decode_object(m) for m in loaded.manifests
-               if m.field("apiVersion") is not None and m.field("kind") is not None]
+    objects = list(found.objects)
     if not objects:
         print(f"kspec simulate: error: no Kubernetes objects found in {' '.join(args.paths)}", file=sys.stderr)
         return EXIT_INPUT
@@ -278,7 +282,9 @@ def _run_simulate(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     result = run(initial_state(objects), default_actors(), events, max_steps=args.max_steps, until=args.until)
     print(simulation.render_json(result) if args.format == "json" else simulation.render_text(result))
-    return EXIT_OK if result.converged else EXIT_FINDINGS
+    # Cut by --max-steps: no verdict on whether the cluster settles (a livelock and a slow
+    # convergence look the same from inside the bound).
+    return EXIT_OK if result.converged else EXIT_NO_VERDICT
 
 
 def _run_place(args: argparse.Namespace) -> int:
@@ -298,10 +304,31 @@ def main(argv: Seq[str] | None = None) -> int:
     try:
         return args.run(args)
     except KeyboardInterrupt:
-        print("kspec: interrupted", file=sys.stderr)
-        return EXIT_INPUT
+        print("kspec: interrupted: no verdict", file=sys.stderr)
+        return EXIT_NO_VERDICT
     except BrokenPipeError:
         return EXIT_OK
+    except MemoryError:
+        print("kspec: out of memory: no verdict", file=sys.stderr)
+        return EXIT_NO_VERDICT
+    except RecursionError:
+        print("kspec: internal error: nesting too deep to process; no verdict", file=sys.stderr)
+        return EXIT_NO_VERDICT
+    except Exception as error:  # noqa: BLE001 - the one place a crash becomes an exit code
+        print(f"kspec: internal error: {_one_line(error)}; no verdict. Please report it with the input "
+              f"(KSPEC_TRACEBACK=1 prints the traceback)", file=sys.stderr)
+        if os.environ.get("KSPEC_TRACEBACK"):
+            import traceback
+
+            traceback.print_exc()
+        return EXIT_NO_VERDICT
+
+
+def _one_line(error: BaseException) -> str:
+    """``TypeName: message`` on one line, control characters removed, at most 300 characters."""
+    text = f"{type(error).__name__}: {error}"
+    text = "".join(c if c.isprintable() else " " for c in text)
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 if __name__ == "__main__":

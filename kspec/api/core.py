@@ -14,6 +14,8 @@ from kspec.api.status import Condition, PodStatus, ReplicaSetStatus, VolumeStatu
 from kspec.api.types import EMPTY_MAP, FrozenMap, IntOrName, Raw
 from kspec.reading.nodes import Mapping
 
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+
 
 # ---- containers -----------------------------------------------------------------------------
 
@@ -23,7 +25,7 @@ class ContainerPort:
     container_port: int = k8s("containerPort", 0)
     host_port: int = k8s("hostPort", 0)
     host_ip: str = k8s("hostIP", "")
-    protocol: str = k8s("protocol", "TCP")
+    protocol: str = k8s("protocol", "TCP", enum=PROTOCOLS)
     node: Mapping | None = node_field()
 
 
@@ -117,9 +119,9 @@ class Container:
     readiness_probe: Probe | None = k8s("readinessProbe")
     startup_probe: Probe | None = k8s("startupProbe")
     lifecycle: Raw | None = k8s("lifecycle")
-    image_pull_policy: str = k8s("imagePullPolicy", "")
+    image_pull_policy: str = k8s("imagePullPolicy", "", enum=("Always", "IfNotPresent", "Never"))
     # Only for init containers: "Always" makes a sidecar (KEP-753).
-    restart_policy: str = k8s("restartPolicy", "")
+    restart_policy: str = k8s("restartPolicy", "", enum=("Always", "OnFailure", "Never"))
     security_context: Raw | None = k8s("securityContext")
     node: Mapping | None = node_field()
 
@@ -165,7 +167,7 @@ class Volume:
 @attrs.frozen(kw_only=True)
 class NodeSelectorRequirement:
     key: str = k8s("key", "")
-    operator: str = k8s("operator", "")
+    operator: str = k8s("operator", "", enum=("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"))
     values: tuple[str, ...] = k8s("values", ())
     node: Mapping | None = node_field()
 
@@ -235,10 +237,10 @@ class Affinity:
 @attrs.frozen(kw_only=True)
 class Toleration:
     key: str = k8s("key", "")
-    operator: str = k8s("operator", "Equal")
+    operator: str = k8s("operator", "Equal", enum=("", "Equal", "Exists"))
     value: str = k8s("value", "")
-    effect: str = k8s("effect", "")
-    toleration_seconds: int | None = k8s("tolerationSeconds")
+    effect: str = k8s("effect", "", enum=("", "NoSchedule", "PreferNoSchedule", "NoExecute"))
+    toleration_seconds: int | None = k8s("tolerationSeconds", int64=True)
     node: Mapping | None = node_field()
 
 
@@ -246,11 +248,11 @@ class Toleration:
 class TopologySpreadConstraint:
     max_skew: int = k8s("maxSkew", 0)
     topology_key: str = k8s("topologyKey", "")
-    when_unsatisfiable: str = k8s("whenUnsatisfiable", "")
+    when_unsatisfiable: str = k8s("whenUnsatisfiable", "", enum=("DoNotSchedule", "ScheduleAnyway"))
     label_selector: LabelSelector | None = k8s("labelSelector")
     min_domains: int | None = k8s("minDomains")
-    node_affinity_policy: str = k8s("nodeAffinityPolicy", "Honor")
-    node_taints_policy: str = k8s("nodeTaintsPolicy", "Ignore")
+    node_affinity_policy: str = k8s("nodeAffinityPolicy", "Honor", enum=("Honor", "Ignore"))
+    node_taints_policy: str = k8s("nodeTaintsPolicy", "Ignore", enum=("Honor", "Ignore"))
     match_label_keys: tuple[str, ...] = k8s("matchLabelKeys", ())
     node: Mapping | None = node_field()
 
@@ -262,7 +264,7 @@ class PodSpec:
     containers: tuple[Container, ...] = k8s("containers", ())
     init_containers: tuple[Container, ...] = k8s("initContainers", ())
     volumes: tuple[Volume, ...] = k8s("volumes", ())
-    restart_policy: str = k8s("restartPolicy", "Always")
+    restart_policy: str = k8s("restartPolicy", "Always", enum=("Always", "OnFailure", "Never"))
     node_name: str = k8s("nodeName", "")
     node_selector: FrozenMap = k8s("nodeSelector", EMPTY_MAP)
     affinity: Affinity | None = k8s("affinity")
@@ -277,7 +279,7 @@ class PodSpec:
     hostname: str = k8s("hostname", "")
     subdomain: str = k8s("subdomain", "")
     overhead: ResourceList = k8s("overhead", EMPTY_RESOURCES)
-    termination_grace_period_seconds: int = k8s("terminationGracePeriodSeconds", 30)
+    termination_grace_period_seconds: int = k8s("terminationGracePeriodSeconds", 30, int64=True)
     image_pull_secrets: tuple[NameRef, ...] = k8s("imagePullSecrets", ())
     node: Mapping | None = node_field()
 
@@ -304,7 +306,7 @@ class Pod:
 @attrs.frozen(kw_only=True)
 class ServicePort:
     name: str = k8s("name", "")
-    protocol: str = k8s("protocol", "TCP")
+    protocol: str = k8s("protocol", "TCP", enum=PROTOCOLS)
     port: int = k8s("port", 0)
     target_port: IntOrName | None = k8s("targetPort")
     node_port: int = k8s("nodePort", 0)
@@ -313,7 +315,7 @@ class ServicePort:
 
 @attrs.frozen(kw_only=True)
 class ServiceSpec:
-    type: str = k8s("type", "ClusterIP")
+    type: str = k8s("type", "ClusterIP", enum=("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"))
     cluster_ip: str = k8s("clusterIP", "")
     selector: FrozenMap = k8s("selector", EMPTY_MAP)
     ports: tuple[ServicePort, ...] = k8s("ports", ())
@@ -350,7 +352,7 @@ class Endpoints:
 class Taint:
     key: str = k8s("key", "")
     value: str = k8s("value", "")
-    effect: str = k8s("effect", "")
+    effect: str = k8s("effect", "", enum=("NoSchedule", "PreferNoSchedule", "NoExecute"))
     node: Mapping | None = node_field()
 
 
@@ -432,9 +434,9 @@ class ObjectReference:
 class PersistentVolumeSpec:
     capacity: ResourceList = k8s("capacity", EMPTY_RESOURCES)
     access_modes: tuple[str, ...] = k8s("accessModes", ())
-    reclaim_policy: str = k8s("persistentVolumeReclaimPolicy", "Retain")
+    reclaim_policy: str = k8s("persistentVolumeReclaimPolicy", "Retain", enum=("Retain", "Delete", "Recycle"))
     storage_class_name: str = k8s("storageClassName", "")
-    volume_mode: str = k8s("volumeMode", "Filesystem")
+    volume_mode: str = k8s("volumeMode", "Filesystem", enum=("Filesystem", "Block"))
     claim_ref: ObjectReference | None = k8s("claimRef")
     node_affinity: Raw | None = k8s("nodeAffinity")
     node: Mapping | None = node_field()
@@ -457,7 +459,7 @@ class PersistentVolumeClaimSpec:
     # None means "the default StorageClass"; "" means "no class" (upstream semantics).
     storage_class_name: str | None = k8s("storageClassName")
     volume_name: str = k8s("volumeName", "")
-    volume_mode: str = k8s("volumeMode", "Filesystem")
+    volume_mode: str = k8s("volumeMode", "Filesystem", enum=("Filesystem", "Block"))
     selector: LabelSelector | None = k8s("selector")
     node: Mapping | None = node_field()
 

@@ -29,14 +29,14 @@ class ObjectMeta:
     annotations: FrozenMap = k8s("annotations", EMPTY_MAP)
     uid: str = k8s("uid", "")
     resource_version: str = k8s("resourceVersion", "")
-    generation: int = k8s("generation", 0)
+    generation: int = k8s("generation", 0, int64=True)
     owner_references: tuple[OwnerReference, ...] = k8s("ownerReferences", ())
     finalizers: tuple[str, ...] = k8s("finalizers", ())
     # Times on the model's logical clock (seconds); a timestamp string read from YAML decodes
     # to None: the model cannot place it on its clock.
-    creation_timestamp: int | None = k8s("creationTimestamp")
-    deletion_timestamp: int | None = k8s("deletionTimestamp")
-    deletion_grace_period_seconds: int | None = k8s("deletionGracePeriodSeconds")
+    creation_timestamp: int | None = k8s("creationTimestamp", timestamp=True)
+    deletion_timestamp: int | None = k8s("deletionTimestamp", timestamp=True)
+    deletion_grace_period_seconds: int | None = k8s("deletionGracePeriodSeconds", int64=True)
     node: Mapping | None = node_field()
 
     def controller_ref(self) -> OwnerReference | None:

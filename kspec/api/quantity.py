@@ -63,11 +63,7 @@ _DIGITS = frozenset("0123456789")
 # would also strip U+001C..U+001F).
 _GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
 
-_VALID_FORMS = (
-    "a quantity is a decimal number with an optional sign and fraction ('1', '-1', '1.5', '.5'), "
-    "optionally followed by a binary suffix (Ki Mi Gi Ti Pi Ei), a decimal suffix (n u m k M G T P E) "
-    "or an exponent (e3, E-3); e.g. '500m', '1.5Gi', '2e3'"
-)
+_VALID_FORMS = "write a number with an optional suffix (Ki Mi Gi Ti Pi Ei, n u m k M G T P E, e3), e.g. '500m', '1.5Gi'"
 
 
 class QuantityError(ValueError):
@@ -268,7 +264,8 @@ def _scan(text: str, raw: object) -> tuple[bool, str, str, str, bool]:
     while pos < end and text[pos] in _DIGITS:
         pos += 1
     if pos != end:
-        raise _invalid(raw, f"unexpected {text[pos]!r} after {text[:pos]!r}")
+        where = f" after {text[:pos]!r}" if pos else ""
+        raise _invalid(raw, f"unexpected {text[pos]!r}{where}")
     return positive, num, denom, text[suffix_start:], has_digits
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import attrs
 
 from kspec.api import core, others, quota, workloads
-from kspec.api.decode import decode, k8s, node_field
+from kspec.api.decode import DecodeProblem, decode, describe, k8s, node_field
 from kspec.api.meta import EMPTY_META, ObjectMeta
 from kspec.reading.loader import Manifest
-from kspec.reading.nodes import Mapping
+from kspec.reading.nodes import Mapping, Scalar
 
 
 @attrs.frozen(kw_only=True)
@@ -55,6 +55,21 @@ KINDS: dict[tuple[str, str], type] = {
 }
 
 
+# The versions of each modelled kind that kspec reads with its class: those some supported
+# Kubernetes release (1.25 and later) serves. autoscaling/v2beta2 was served until 1.26.
+_SERVED: dict[tuple[str, str], tuple[str, ...]] = {
+    ("autoscaling", "HorizontalPodAutoscaler"): ("v1", "v2", "v2beta2"),
+    ("kspec.dev", "NodePool"): ("v1alpha1",),
+    ("kspec.dev", "Scenario"): ("v1alpha1",),
+}
+_KIND_GROUPS: dict[str, str] = {kind: group for group, kind in KINDS}
+
+
+def served_versions(group: str, kind: str) -> tuple[str, ...]:
+    """The versions of a modelled kind kspec reads (``v1`` unless listed otherwise)."""
+    return _SERVED.get((group, kind), ("v1",))
+
+
 def group_of(api_version: str) -> str:
     """``apps/v1`` -> ``apps``; ``v1`` -> ``""`` (the core group)."""
     return api_version.rpartition("/")[0]
@@ -64,9 +79,62 @@ def class_for(api_version: str, kind: str) -> type:
     return KINDS.get((group_of(api_version), kind), GenericObject)
 
 
+@attrs.frozen
+class Decoded:
+    """A manifest's typed object and every value that could not be taken as written."""
+
+    obj: object
+    problems: tuple[DecodeProblem, ...]
+
+
+def decode_manifest(manifest: Manifest) -> Decoded:
+    """The typed object for a manifest, with its decode problems: a missing or non-string
+    ``apiVersion``/``kind``, a modelled kind under a version that does not serve it (under
+    another group it decodes as ``GenericObject``, never as the kind it claims; a removed
+    version of its own group still decodes, for validation), and every field problem."""
+    problems: list[DecodeProblem] = []
+    api_version = _type_meta(manifest, "apiVersion", problems)
+    kind = _type_meta(manifest, "kind", problems)
+    cls = class_for(api_version or "", kind or "")
+    if cls is GenericObject and kind in _KIND_GROUPS and api_version is not None:
+        group = _KIND_GROUPS[kind]
+        node = manifest.node.get("apiVersion")
+        wanted = " or ".join(f"{group + '/' if group else ''}{v}" for v in served_versions(group, kind))
+        problems.append(DecodeProblem(node=node, path="apiVersion", message=(
+            f"apiVersion: {api_version} does not serve kind {kind}; use {wanted}"), reason="unserved-api-version"))
+    elif cls is not GenericObject:
+        version = api_version.rpartition("/")[2]
+        group = group_of(api_version)
+        if version not in served_versions(group, kind):
+            node = manifest.node.get("apiVersion")
+            wanted = " or ".join(f"{group + '/' if group else ''}{v}" for v in served_versions(group, kind))
+            problems.append(DecodeProblem(node=node, path="apiVersion", message=(
+                f"apiVersion: {api_version} {kind} is not served by the Kubernetes versions kspec models "
+                f"(1.25 and later); use {wanted}"), reason="unserved-api-version"))
+    obj = decode(cls, manifest.node, problems)
+    problems.sort(key=lambda p: p.node.start)
+    return Decoded(obj=obj, problems=tuple(problems))
+
+
+def _type_meta(manifest: Manifest, key: str, problems: list[DecodeProblem]) -> str | None:
+    """``apiVersion`` or ``kind`` as a non-empty string, or None with a problem saying why."""
+    node = manifest.node.get(key)
+    if isinstance(node, Scalar) and isinstance(node.value, str) and node.value:
+        return node.value
+    if node is None or (isinstance(node, Scalar) and node.value in (None, "")):
+        near = [k.text for k, _ in manifest.node.items
+                if isinstance(k, Scalar) and isinstance(k.value, str) and k.value.lower() == key.lower()]
+        hint = f" (found {near[0]!r}: keys are case-sensitive)" if near else ""
+        problems.append(DecodeProblem(node=node or manifest.node, path=key,
+                                      message=f"{key}: missing; every Kubernetes object needs one{hint}",
+                                      reason="missing-type-meta"))
+    else:
+        problems.append(DecodeProblem(node=node, path=key, message=f"{key}: expected a string, got {describe(node)}",
+                                      reason="missing-type-meta"))
+    return None
+
+
 def decode_object(manifest: Manifest) -> object:
-    """The typed object for a manifest (``GenericObject`` for kinds kspec does not model)."""
-    api_version = manifest.field("apiVersion")
-    kind = manifest.field("kind")
-    cls = class_for(api_version if isinstance(api_version, str) else "", kind if isinstance(kind, str) else "")
-    return decode(cls, manifest.node)
+    """The typed object for a manifest (``GenericObject`` for kinds kspec does not model);
+    ``decode_manifest`` also gives the problems."""
+    return decode_manifest(manifest).obj

@@ -20,7 +20,7 @@ class Condition:
     status: str = k8s("status", "Unknown")
     reason: str = k8s("reason", "")
     message: str = k8s("message", "")
-    last_transition_time: int | None = k8s("lastTransitionTime")
+    last_transition_time: int | None = k8s("lastTransitionTime", timestamp=True)
     node: Mapping | None = node_field()
 
 
@@ -63,7 +63,7 @@ class PodStatus:
     conditions: tuple[Condition, ...] = k8s("conditions", ())
     pod_ip: str = k8s("podIP", "")
     host_ip: str = k8s("hostIP", "")
-    start_time: int | None = k8s("startTime")
+    start_time: int | None = k8s("startTime", timestamp=True)
     container_statuses: tuple[ContainerStatus, ...] = k8s("containerStatuses", ())
     init_container_statuses: tuple[ContainerStatus, ...] = k8s("initContainerStatuses", ())
     reason: str = k8s("reason", "")
@@ -79,13 +79,13 @@ class ReplicaSetStatus:
     ready_replicas: int = k8s("readyReplicas", 0)
     available_replicas: int = k8s("availableReplicas", 0)
     fully_labeled_replicas: int = k8s("fullyLabeledReplicas", 0)
-    observed_generation: int = k8s("observedGeneration", 0)
+    observed_generation: int = k8s("observedGeneration", 0, int64=True)
     node: Mapping | None = node_field()
 
 
 @attrs.frozen(kw_only=True)
 class DeploymentStatus:
-    observed_generation: int = k8s("observedGeneration", 0)
+    observed_generation: int = k8s("observedGeneration", 0, int64=True)
     replicas: int = k8s("replicas", 0)
     updated_replicas: int = k8s("updatedReplicas", 0)
     ready_replicas: int = k8s("readyReplicas", 0)
@@ -98,7 +98,7 @@ class DeploymentStatus:
 
 @attrs.frozen(kw_only=True)
 class StatefulSetStatus:
-    observed_generation: int = k8s("observedGeneration", 0)
+    observed_generation: int = k8s("observedGeneration", 0, int64=True)
     replicas: int = k8s("replicas", 0)
     ready_replicas: int = k8s("readyReplicas", 0)
     current_replicas: int = k8s("currentReplicas", 0)
@@ -111,7 +111,7 @@ class StatefulSetStatus:
 
 @attrs.frozen(kw_only=True)
 class DaemonSetStatus:
-    observed_generation: int = k8s("observedGeneration", 0)
+    observed_generation: int = k8s("observedGeneration", 0, int64=True)
     desired_number_scheduled: int = k8s("desiredNumberScheduled", 0)
     current_number_scheduled: int = k8s("currentNumberScheduled", 0)
     number_ready: int = k8s("numberReady", 0)
@@ -126,8 +126,8 @@ class JobStatus:
     active: int = k8s("active", 0)
     succeeded: int = k8s("succeeded", 0)
     failed: int = k8s("failed", 0)
-    start_time: int | None = k8s("startTime")
-    completion_time: int | None = k8s("completionTime")
+    start_time: int | None = k8s("startTime", timestamp=True)
+    completion_time: int | None = k8s("completionTime", timestamp=True)
     conditions: tuple[Condition, ...] = k8s("conditions", ())
     node: Mapping | None = node_field()
 
@@ -135,8 +135,8 @@ class JobStatus:
 @attrs.frozen(kw_only=True)
 class CronJobStatus:
     active: tuple[str, ...] = ()  # names of running Jobs
-    last_schedule_time: int | None = k8s("lastScheduleTime")
-    last_successful_time: int | None = k8s("lastSuccessfulTime")
+    last_schedule_time: int | None = k8s("lastScheduleTime", timestamp=True)
+    last_successful_time: int | None = k8s("lastSuccessfulTime", timestamp=True)
     node: Mapping | None = node_field()
 
 
@@ -144,7 +144,7 @@ class CronJobStatus:
 class HorizontalPodAutoscalerStatus:
     current_replicas: int = k8s("currentReplicas", 0)
     desired_replicas: int = k8s("desiredReplicas", 0)
-    last_scale_time: int | None = k8s("lastScaleTime")
+    last_scale_time: int | None = k8s("lastScaleTime", timestamp=True)
     # (time, recommendation) pairs for scale-down stabilization (upstream keeps them in memory)
     recommendations: tuple[tuple[int, int], ...] = ()
     node: Mapping | None = node_field()

@@ -31,7 +31,7 @@ class RollingUpdateDeployment:
 
 @attrs.frozen(kw_only=True)
 class DeploymentStrategy:
-    type: str = k8s("type", "RollingUpdate")
+    type: str = k8s("type", "RollingUpdate", enum=("RollingUpdate", "Recreate"))
     rolling_update: RollingUpdateDeployment = k8s("rollingUpdate", RollingUpdateDeployment())
     node: Mapping | None = node_field()
 
@@ -89,15 +89,15 @@ class RollingUpdateStatefulSetStrategy:
 
 @attrs.frozen(kw_only=True)
 class StatefulSetUpdateStrategy:
-    type: str = k8s("type", "RollingUpdate")
+    type: str = k8s("type", "RollingUpdate", enum=("RollingUpdate", "OnDelete"))
     rolling_update: RollingUpdateStatefulSetStrategy = k8s("rollingUpdate", RollingUpdateStatefulSetStrategy())
     node: Mapping | None = node_field()
 
 
 @attrs.frozen(kw_only=True)
 class PVCRetentionPolicy:
-    when_deleted: str = k8s("whenDeleted", "Retain")
-    when_scaled: str = k8s("whenScaled", "Retain")
+    when_deleted: str = k8s("whenDeleted", "Retain", enum=("Retain", "Delete"))
+    when_scaled: str = k8s("whenScaled", "Retain", enum=("Retain", "Delete"))
     node: Mapping | None = node_field()
 
 
@@ -113,7 +113,7 @@ class StatefulSetSpec:
     selector: LabelSelector | None = k8s("selector")
     template: PodTemplateSpec = k8s("template", PodTemplateSpec())
     service_name: str = k8s("serviceName", "")
-    pod_management_policy: str = k8s("podManagementPolicy", "OrderedReady")
+    pod_management_policy: str = k8s("podManagementPolicy", "OrderedReady", enum=("OrderedReady", "Parallel"))
     update_strategy: StatefulSetUpdateStrategy = k8s("updateStrategy", StatefulSetUpdateStrategy())
     volume_claim_templates: tuple[PersistentVolumeClaim, ...] = k8s("volumeClaimTemplates", ())
     pvc_retention_policy: PVCRetentionPolicy = k8s("persistentVolumeClaimRetentionPolicy", PVCRetentionPolicy())
@@ -144,7 +144,7 @@ class RollingUpdateDaemonSet:
 
 @attrs.frozen(kw_only=True)
 class DaemonSetUpdateStrategy:
-    type: str = k8s("type", "RollingUpdate")
+    type: str = k8s("type", "RollingUpdate", enum=("RollingUpdate", "OnDelete"))
     rolling_update: RollingUpdateDaemonSet = k8s("rollingUpdate", RollingUpdateDaemonSet())
     node: Mapping | None = node_field()
 
@@ -177,8 +177,8 @@ class JobSpec:
     # None: any single successful pod completes the Job (upstream "work queue" mode).
     completions: int | None = k8s("completions")
     backoff_limit: int = k8s("backoffLimit", 6)
-    active_deadline_seconds: int | None = k8s("activeDeadlineSeconds")
-    completion_mode: str = k8s("completionMode", "NonIndexed")
+    active_deadline_seconds: int | None = k8s("activeDeadlineSeconds", int64=True)
+    completion_mode: str = k8s("completionMode", "NonIndexed", enum=("NonIndexed", "Indexed"))
     suspend: bool = k8s("suspend", False)
     manual_selector: bool = k8s("manualSelector", False)
     selector: LabelSelector | None = k8s("selector")
@@ -208,9 +208,9 @@ class JobTemplateSpec:
 class CronJobSpec:
     schedule: str = k8s("schedule", "")
     time_zone: str = k8s("timeZone", "")
-    concurrency_policy: str = k8s("concurrencyPolicy", "Allow")
+    concurrency_policy: str = k8s("concurrencyPolicy", "Allow", enum=("Allow", "Forbid", "Replace"))
     suspend: bool = k8s("suspend", False)
-    starting_deadline_seconds: int | None = k8s("startingDeadlineSeconds")
+    starting_deadline_seconds: int | None = k8s("startingDeadlineSeconds", int64=True)
     successful_jobs_history_limit: int = k8s("successfulJobsHistoryLimit", 3)
     failed_jobs_history_limit: int = k8s("failedJobsHistoryLimit", 1)
     job_template: JobTemplateSpec = k8s("jobTemplate", JobTemplateSpec())

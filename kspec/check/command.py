@@ -10,19 +10,15 @@ import argparse
 import sys
 
 from kspec.reading.errors import ReadError
-from kspec.reading.loader import load
 
 EXIT_OK, EXIT_VIOLATION, EXIT_INPUT = 0, 1, 2
 
 
 def load_objects(paths) -> tuple[list, list[ReadError]]:
-    """Decoded objects of ``paths`` and the read errors (documents that are not objects are skipped)."""
-    from kspec.api.registry import decode_object
+    """Decoded objects of ``paths`` and every error that refuses them (``kspec.api.inputs``)."""
+    from kspec.api.inputs import load_objects as load_decoded
 
-    loaded = load(list(paths))
-    objects = [decode_object(m) for m in loaded.manifests
-               if m.field("apiVersion") is not None and m.field("kind") is not None]
-    return objects, list(loaded.errors)
+    return load_decoded(paths)
 
 
 def _error(message: str) -> int:

@@ -15,10 +15,11 @@ from typing import Iterable
 
 import attrs
 
-from kspec.api.registry import decode_object
+from kspec.api.registry import decode_manifest
 from kspec.reading.errors import NotAnObject, ReadError
 from kspec.reading.loader import Loaded, Manifest, load_text
 from kspec.validation.crossobject import Checked, run_cross_object
+from kspec.validation.decoding import decode_findings
 from kspec.validation.findings import RULES, SEVERITY_RANK, Finding, finding_at
 from kspec.validation.limits import run_limits
 from kspec.validation.schema import CrdSchemas, SchemaValidator, object_id
@@ -83,6 +84,8 @@ def validate(loaded: Loaded, options: ValidateOptions = ValidateOptions(),
     checked: list[Checked] = []
     objects: list[tuple[str, str]] = []
     ignored: dict[str, frozenset[str]] = {}
+    problems: list[tuple] = []
+    sound: list[Manifest] = []  # objects handed to policies and rules
     for manifest in loaded.manifests:
         if not _is_kubernetes_object(manifest):
             findings.append(finding_at(NOT_KUBERNETES, manifest.node,
@@ -92,7 +95,11 @@ def validate(loaded: Loaded, options: ValidateOptions = ValidateOptions(),
         oid = object_id(manifest)
         objects.append((oid, manifest.file))
         findings += schema.validate(manifest, strict=options.strict, crds=crds)
-        obj = decode_object(manifest)
+        decoded = decode_manifest(manifest)
+        obj = decoded.obj
+        problems.append((decoded.problems, oid))
+        if _sound_envelope(decoded.problems):
+            sound.append(manifest)
         findings += run_semantic(obj, oid, manifest.node)
         checked.append(Checked(obj=obj, object_id=oid))
         ignore = obj.metadata.annotations.get(IGNORE_ANNOTATION)
@@ -100,12 +107,16 @@ def validate(loaded: Loaded, options: ValidateOptions = ValidateOptions(),
             ignored[oid] = frozenset(part.strip() for part in ignore.split(",") if part.strip())
     findings += run_cross_object(checked)
     findings += run_limits(checked)
-    findings += evaluate_policies([m for m in loaded.manifests if _is_kubernetes_object(m)])
+    findings += evaluate_policies(sound)
     declared = (list(builtin_rules()) if options.builtin_rules else []) + list(options.rules)
     if declared:
-        kubernetes = [m for m in loaded.manifests if _is_kubernetes_object(m)]
-        findings += evaluate_rules(declared, kubernetes, enabled=options.enable,
+        findings += evaluate_rules(declared, sound, enabled=options.enable,
                                    kubernetes_version=options.kubernetes_version)
+    removed = {f.object for f in findings if f.rule == "removed-api-version"}
+    for object_problems, oid in problems:
+        object_problems = [p for p in object_problems
+                           if not (p.reason == "unserved-api-version" and oid in removed)]
+        findings += decode_findings(object_problems, oid, findings)
     kept = [f for f in findings if _kept(f, options, ignored)]
     kept.sort(key=Finding.sort_key)
     return Validation(findings=tuple(kept), objects=tuple(objects), files=len(loaded.files),
@@ -129,6 +140,18 @@ def _is_kubernetes_object(manifest: Manifest) -> bool:
                                          or (api_version, kind) in _NOT_OBJECT_KINDS):
         return False
     return api_version is not None or kind is not None
+
+
+def _sound_envelope(problems) -> bool:
+    """Whether an object's identity reads as written (apiVersion, kind, metadata's names,
+    labels and annotations): only such objects go on to policies and rules, which match on
+    them. The others are already errors (their decode problems), never silently passed."""
+    return not any(p.reason != "unserved-api-version"
+                   and (p.path in ("apiVersion", "kind", "metadata") or p.path.startswith(_ENVELOPE))
+                   for p in problems)
+
+
+_ENVELOPE = ("metadata.name", "metadata.namespace", "metadata.labels", "metadata.annotations")
 
 
 def _kept(finding: Finding, options: ValidateOptions, ignored: dict[str, frozenset[str]]) -> bool:

@@ -5,7 +5,7 @@ import pytest
 from kspec.api import core, others, workloads
 from kspec.api.decode import field_node, nearest_node
 from kspec.api.quantity import Quantity
-from kspec.api.registry import GenericObject, decode_object
+from kspec.api.registry import GenericObject, decode_manifest, decode_object
 from kspec.reading.loader import load_text
 
 DEPLOYMENT = """\
@@ -89,13 +89,18 @@ def test_decoded_objects_compare_by_content_not_by_position():
     assert field_node(a, "spec").line != field_node(b, "spec").line
 
 
-def test_values_of_the_wrong_shape_decode_to_defaults_never_raise():
-    """Decoding is lenient: a wrong shape keeps the default (schema validation reports it)."""
-    d = decoded("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n"
-                "spec:\n  replicas: many\n  template: [oops]\n  strategy:\n    rollingUpdate: {maxSurge: lots}\n")
+def test_values_of_the_wrong_shape_are_problems_never_raise():
+    """A wrong shape keeps the default, never raises, and is recorded as a problem at its line."""
+    text = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n"
+            "spec:\n  replicas: many\n  template: [oops]\n  strategy:\n    rollingUpdate: {maxSurge: lots}\n")
+    (manifest,), _ = load_text(text, "x.yaml")
+    found = decode_manifest(manifest)
+    d = found.obj
     assert d.spec.replicas == 1
     assert d.spec.template == workloads.DeploymentSpec().template
     assert str(d.spec.strategy.rolling_update.max_surge) == "25%"
+    assert [(p.path, p.node.line) for p in found.problems] == [
+        ("spec.replicas", 5), ("spec.template", 6), ("spec.strategy.rollingUpdate.maxSurge", 8)]
 
 
 @pytest.mark.parametrize("api_version,kind,cls", [

@@ -1,0 +1,53 @@
+"""The objects the model runs on (``simulate``, ``place``, ``check``, the pytest fixture).
+
+One loader for every model command: read the paths, decode every manifest, and refuse
+any object with a value that could not be taken as written (``decode_manifest``'s
+problems), each as an error at its ``file:line:column``. The model never runs an object
+with a default standing in for what the user wrote. Documents that are not Kubernetes
+objects at all (no apiVersion and no kind: kustomization.yaml, Helm values) are skipped
+with a note, never silently.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, TextIO
+
+import attrs
+
+from kspec.api.registry import decode_manifest
+from kspec.reading.errors import ReadError
+from kspec.reading.loader import load
+
+
+@attrs.frozen(kw_only=True)
+class ModelInput:
+    """Decoded objects, the errors that make a model command refuse the input, and notes."""
+
+    objects: tuple
+    errors: tuple[ReadError, ...]
+    notes: tuple[str, ...] = ()
+
+
+def load_model_input(paths: Iterable[str], *, stdin: TextIO | None = None) -> ModelInput:
+    """Read and decode ``paths``; ``errors`` holds read errors and decode problems in input order."""
+    loaded = load(list(paths), stdin=stdin)
+    objects = []
+    errors = list(loaded.errors)
+    notes = []
+    for manifest in loaded.manifests:
+        if manifest.field("apiVersion") is None and manifest.field("kind") is None:
+            notes.append(f"{manifest.file}:{manifest.line}:{manifest.column}: note: not a Kubernetes object "
+                         f"(no apiVersion and no kind); skipped")
+            continue
+        decoded = decode_manifest(manifest)
+        if decoded.problems:
+            errors += [problem.to_read_error() for problem in decoded.problems]
+            continue
+        objects.append(decoded.obj)
+    return ModelInput(objects=tuple(objects), errors=tuple(errors), notes=tuple(notes))
+
+
+def load_objects(paths: Iterable[str]) -> tuple[list, list[ReadError]]:
+    """Decoded objects of ``paths`` and every error that makes a model command refuse them."""
+    found = load_model_input(paths)
+    return list(found.objects), list(found.errors)
