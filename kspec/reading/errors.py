@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 from kspec.reading.source import Source
 
 _EXCERPT_WIDTH = 120
+
+# What is never printed as it is: C0 controls other than tab, DEL, C1 controls, the
+# LS/PS line breaks, and the bidirectional overrides that reorder what a terminal shows.
+_INVISIBLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(m: re.Match) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character written as an escape (ESC -> ``\\x1b``), so an
+    error message never sends a terminal a control sequence from the input."""
+    return _INVISIBLE.sub(_escape, text) if _INVISIBLE.search(text) else text
 
 
 class ReadError(Exception):
@@ -25,7 +42,7 @@ class ReadError(Exception):
 
     def headline(self) -> str:
         where = self.path if not self.line else f"{self.path}:{self.line}:{self.column}"
-        return f"{where}: error: {self.message}"
+        return visible(f"{where}: error: {self.message}")
 
     def format(self) -> str:
         """The one-line error, then the line and a caret, as printed by the CLI."""
@@ -40,13 +57,15 @@ class ReadError(Exception):
 
 
 def _excerpt(line: str, column: int) -> tuple[str, str]:
-    """Cut a long line around the column; show tabs as single spaces so the caret lines up."""
+    """Cut a long line around the column; show tabs as single spaces and control characters
+    as escapes (``\\x1b``), with the caret under the character it points at."""
     start = max(0, column - 1 - _EXCERPT_WIDTH // 2)
     text = line[start : start + _EXCERPT_WIDTH].replace("\t", " ")
     prefix = "..." if start else ""
     suffix = "..." if start + _EXCERPT_WIDTH < len(line) else ""
-    caret = " " * (len(prefix) + column - 1 - start) + "^"
-    return prefix + text + suffix, caret
+    before = visible(text[: column - 1 - start])
+    caret = " " * (len(prefix) + len(before)) + "^"
+    return prefix + visible(text) + suffix, caret
 
 
 class NotAnObject(ReadError):

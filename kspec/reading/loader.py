@@ -4,13 +4,24 @@ Files, directories (recursive, ``*.yaml``/``*.yml``/``*.json``, sorted, hidden
 entries skipped) and ``-`` for standard input. Multi-document files are split,
 empty documents skipped, and ``kind: List`` (or any ``*List`` kind with ``items``)
 expanded into its items. A file that cannot be read never hides the others.
+
+Nothing in a directory can make reading hang or wander off: entries that are not
+regular files (named pipes, devices, sockets) are skipped with an error, symbolic
+links that lead outside the directory named on the command line are not followed
+(an error names the link; links within it are read, and a linked directory within it
+is read where it really is), and a subdirectory that cannot be listed is an error,
+not a silent gap. A file named on the command line may be a named pipe
+(``kspec validate <(helm template ...)``): it is opened without waiting for a writer,
+so a pipe nobody writes to reads as empty instead of blocking. Files are decoded as
+kubectl decodes them (``source.decode``: UTF-8, or UTF-16 with a byte-order mark).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import stat
 import sys
-from pathlib import Path
 from typing import Iterable, TextIO
 
 import attrs
@@ -18,7 +29,7 @@ import attrs
 from kspec.reading.errors import NotAnObject, ReadError
 from kspec.reading.nodes import Document, Mapping, Scalar, Sequence, to_python
 from kspec.reading.parser import read_stream
-from kspec.reading.source import Source, normalise
+from kspec.reading.source import DecodeProblem, Source, decode
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -69,41 +80,109 @@ class Loaded:
 
 
 def discover(paths: Iterable[str]) -> tuple[list[str], list[ReadError]]:
-    """The files named by ``paths`` (directories expanded), and errors for missing ones."""
+    """The files named by ``paths`` (directories expanded), and errors for missing ones
+    and for directory entries that are skipped (see the module docstring)."""
     files: list[str] = []
     errors: list[ReadError] = []
     for path in paths:
         if path == STDIN:
             files.append(STDIN)
         elif os.path.isdir(path):
-            found = sorted(_walk(Path(path)))
-            if not found:
+            found, problems = _walk(path)
+            if not found and not problems:
                 errors.append(ReadError(f"no {', '.join('*' + e for e in EXTENSIONS)} files in this "
                                         f"directory", path=path))
-            files.extend(found)
+            files.extend(sorted(found))
+            errors.extend(problems)
         elif os.path.exists(path):
-            files.append(path)
+            problem = _not_regular(os.stat(path).st_mode, pipes=True)
+            if problem:
+                errors.append(ReadError(problem, path=path))
+            else:
+                files.append(path)
+        elif os.path.lexists(path):
+            errors.append(ReadError("broken symbolic link: its target does not exist", path=path))
         else:
             errors.append(ReadError("no such file or directory", path=path))
     return files, errors
 
 
-def _walk(root: Path) -> Iterable[str]:
-    for directory, subdirs, names in os.walk(root):
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+def _walk(root: str) -> tuple[list[str], list[ReadError]]:
+    """The manifest files under ``root``, and an error for each entry skipped."""
+    top = os.path.realpath(root)
+    files: list[str] = []
+    errors: list[ReadError] = []
+
+    def unreadable(error: OSError) -> None:
+        errors.append(ReadError(f"cannot read this directory: {error.strerror or error}",
+                                path=error.filename or root))
+
+    for directory, subdirs, names in os.walk(root, onerror=unreadable):
+        keep = []
+        for name in sorted(subdirs):
+            if name.startswith("."):
+                continue
+            path = os.path.join(directory, name)
+            if os.path.islink(path):
+                # Not descended (neither does os.walk nor kubectl): a target inside the
+                # tree is read where it is; one outside it is reported.
+                outside = _outside(path, top)
+                if outside:
+                    errors.append(ReadError(outside, path=path))
+                continue
+            keep.append(name)
+        subdirs[:] = keep
         for name in names:
-            if not name.startswith(".") and name.endswith(EXTENSIONS):
-                yield str(Path(directory) / name)
+            if name.startswith(".") or not name.endswith(EXTENSIONS):
+                continue
+            path = os.path.join(directory, name)
+            problem = _outside(path, top) if os.path.islink(path) else None
+            if problem is None:
+                try:
+                    problem = _not_regular(os.stat(path).st_mode, pipes=False)
+                except OSError as error:
+                    problem = f"cannot read: {error.strerror or error}"
+                    if os.path.islink(path) and isinstance(error, FileNotFoundError):
+                        problem = "broken symbolic link: its target does not exist"
+            if problem:
+                errors.append(ReadError(problem, path=path))
+            else:
+                files.append(path)
+    return files, errors
+
+
+def _outside(link: str, top: str) -> str | None:
+    """Why a symbolic link is not followed: its target lies outside the tree ``top``."""
+    target = os.path.realpath(link)
+    if target == top or target.startswith(top.rstrip(os.sep) + os.sep):
+        return None
+    return (f"symbolic link to {target}, outside the directory being read; not followed "
+            f"(name the target on the command line to read it)")
+
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(mode: int, *, pipes: bool) -> str | None:
+    """Why a file is not read (it is not a regular file), or None. A named pipe is read
+    when named on the command line (``pipes``), never when found in a directory."""
+    if stat.S_ISREG(mode) or (pipes and stat.S_ISFIFO(mode)):
+        return None
+    kind = next((name for test, name in _KINDS if test(mode)), "not a file")
+    return f"not a regular file ({kind}); skipped"
 
 
 def load(paths: Iterable[str], *, schema: str = "kubernetes", stdin: TextIO | None = None) -> Loaded:
     """Read every object under ``paths``."""
+    paths = list(paths)
+    named = set(paths)
     files, errors = discover(paths)
     manifests: list[Manifest] = []
     sources: dict[str, Source] = {}
     for path in files:
         try:
-            text = _read_text(path, stdin)
+            text = _read_text(path, stdin, pipes=path in named)
         except ReadError as error:
             errors.append(error)
             continue
@@ -111,7 +190,7 @@ def load(paths: Iterable[str], *, schema: str = "kubernetes", stdin: TextIO | No
         found, problems = load_text(text, name, schema=schema)
         manifests.extend(found)
         errors.extend(problems)
-        sources[name] = found[0].node.source if found else Source(name, normalise(text))
+        sources[name] = found[0].node.source if found else Source.of(name, text)
     return Loaded(manifests=tuple(manifests), errors=tuple(errors), files=tuple(files), sources=sources)
 
 
@@ -158,14 +237,39 @@ def _not_a_mapping(node, what: str) -> NotAnObject:
                      node.source, node.start)
 
 
-def _read_text(path: str, stdin: TextIO | None) -> str:
+def _read_text(path: str, stdin: TextIO | None, *, pipes: bool = True) -> str:
+    """A file's text (stdin for ``-``), decoded as kubectl decodes it."""
+    name = "<stdin>" if path == STDIN else path
     try:
         if path == STDIN:
             stream = stdin if stdin is not None else sys.stdin
-            return stream.read()
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except UnicodeDecodeError as error:
-        raise ReadError(f"not UTF-8 text (byte {error.start}); save the file as UTF-8", path=path) from None
+            binary = getattr(stream, "buffer", None)
+            if binary is None:
+                return stream.read()
+            data = binary.read()
+        else:
+            data = _read_bytes(path, pipes=pipes)
+        return decode(data)
+    except DecodeProblem as problem:
+        raise ReadError(problem.message, Source.of(name, problem.text), problem.offset) from None
     except OSError as error:
-        raise ReadError(f"cannot read: {error.strerror or error}", path=path) from None
+        raise ReadError(f"cannot read: {error.strerror or error}", path=name) from None
+
+
+def _read_bytes(path: str, *, pipes: bool) -> bytes:
+    """A file's bytes. Opened without blocking (opening a named pipe would otherwise wait
+    for a writer), and refused unless it is a regular file (or a pipe, with ``pipes``)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        problem = _not_regular(os.fstat(fd).st_mode, pipes=pipes)
+        if problem:
+            raise ReadError(problem, path=path)
+        # Blocking reads from here: a pipe with a writer is read to its end; a pipe with
+        # no writer reads as empty at once.
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        with os.fdopen(fd, "rb", closefd=True) as handle:
+            fd = -1
+            return handle.read()
+    finally:
+        if fd >= 0:
+            os.close(fd)

@@ -3,6 +3,9 @@
 A stream is first cut at its document markers (``---`` and ``...`` at column 0 end
 every construct, even a block scalar, so this is exact). Each document is scanned
 (``scanner.py``) and parsed on its own, so one bad document never hides the others.
+A document with a control character is refused before it is scanned (go-yaml v2's reader
+does the same), and a document whose aliases expand excessively or that nests too deeply
+is refused after it is built (``limits.py``).
 """
 
 from __future__ import annotations
@@ -18,13 +21,13 @@ from lark.exceptions import UnexpectedToken
 from lark.lexer import Lexer
 from lark.parsers.lalr_analysis import Shift
 
+from kspec.reading import limits
 from kspec.reading.errors import ReadError
 from kspec.reading.nodes import Document, Mapping, Node, Scalar, Sequence
-from kspec.reading.resolve import MERGE, RESOLVERS, TagError, resolve_tagged
-from kspec.reading.scanner import Scanner
-from kspec.reading.source import Source, normalise
+from kspec.reading.resolve import RESOLVERS, TagError, resolve_tagged
+from kspec.reading.scanner import MAX_DEPTH, Scanner
+from kspec.reading.source import Source, describe_character
 
-_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\n]|\Z)", re.M)
 _BLANK_OR_COMMENT = re.compile(r"(?:[ \t]*(?:#[^\n]*)?(?:\n|\Z))*\Z")
 _PREFIX_LINE = re.compile(r"[ \t]*(?:#[^\n]*)?\n|%[^\n]*\n?|[ \t]*(?:#[^\n]*)?\Z")
 _YAML_DIRECTIVE = re.compile(r"%YAML[ \t]+([0-9]+)\.([0-9]+)(?:[ \t]+#[^\n]*)?[ \t]*\Z")
@@ -52,19 +55,56 @@ def read_yaml(text: str, path: str = "<string>", *, schema: str = "kubernetes") 
 def read_stream(text: str, path: str = "<string>", *,
                 schema: str = "kubernetes") -> tuple[list[Document], list[ReadError]]:
     """The documents that read, and one error for each document that did not."""
-    source = Source(path, normalise(text))
+    source = Source.of(path, text)
     chunks, errors = _split_documents(source)
+    controls = source.control_characters()
     documents = []
     for index, chunk in enumerate(chunks):
+        if controls:
+            bad = next((o for o in controls if chunk.start <= o < chunk.end), None)
+            if bad is not None:
+                errors.append(_control_error(source, bad))
+                continue
         try:
             documents.append(_read_document(source, chunk, index, schema))
         except ReadError as error:
             errors.append(error)
+    if controls:  # outside every document: in a directive or comment between them
+        inside = [(c.start, c.end) for c in chunks]
+        stray = next((o for o in controls if not any(a <= o < b for a, b in inside)), None)
+        if stray is not None:
+            errors.append(_control_error(source, stray))
     errors.sort(key=lambda e: (e.line, e.column))
     return documents, errors
 
 
+def _control_error(source: Source, offset: int) -> ReadError:
+    """go-yaml v2 (readerc.go) refuses control characters anywhere in the input."""
+    ch = source.text[offset]
+    how = ("; inside a double-quoted value it can be written as an escape such as \\x1b"
+           if ord(ch) < 0xD800 else "")
+    return ReadError(f"control character {describe_character(ch)} is not allowed in YAML "
+                     f"(Kubernetes refuses it too){how}", source, offset)
+
+
 # -- splitting ---------------------------------------------------------------
+
+def _markers(text: str) -> list[int]:
+    """Offsets of the document markers: ``---`` or ``...`` at column 0, then a space, tab,
+    line break or the end. (``str.find`` is many times faster than a multi-line regex.)"""
+    found = []
+    for marker in ("\n---", "\n..."):
+        if text.startswith(marker[1:]) and text[3:4] in ("", " ", "\t", "\n"):
+            found.append(0)
+        pos = text.find(marker)
+        while pos >= 0:
+            if text[pos + 4:pos + 5] in ("", " ", "\t", "\n"):
+                found.append(pos + 1)
+            pos = text.find(marker, pos + 4)
+    if len(found) > 1:
+        found.sort()
+    return found
+
 
 def _split_documents(source: Source) -> tuple[list[_Chunk], list[ReadError]]:
     text = source.text
@@ -88,8 +128,7 @@ def _split_documents(source: Source) -> tuple[list[_Chunk], list[ReadError]]:
             pos = m.end()
         return False, _directives(source, lines)
 
-    for marker in _MARKER.finditer(text):
-        at = marker.start()
+    for at in _markers(text):
         if text[at] == "-":
             if current is not None:
                 chunks.append(attrs.evolve(current, end=at))
@@ -253,18 +292,26 @@ def _parser() -> tuple[_Tables, "_Builder"]:
 
 def _read_document(source: Source, chunk: _Chunk, index: int, schema: str) -> Document:
     handles = {k: v for k, v in chunk.handles.items() if not k.startswith("__")}
-    tokens = Scanner(source, chunk.start, chunk.end, handles, chunk.explicit).scan()
+    # The kubernetes schema reads as go-yaml v2 (libyaml) does, which does not check the
+    # indentation of a quoted scalar's continuation lines; YAML 1.2 (core) does.
+    scanner = Scanner(source, chunk.start, chunk.end, handles, chunk.explicit,
+                      quoted_indent_check=schema != "kubernetes")
+    tokens = scanner.scan()
     if not tokens:
         return Document(root=None, index=index, explicit=False, source=source,
                         start=chunk.start, end=chunk.end)
     tables, builder = _parser()
-    builder.begin(source, schema)
+    builder.begin(source, schema, len(tokens))
     try:
         root = tables.run(tokens, Token("$END", "", chunk.end, None, None, None, None, chunk.end))
+        expansion = builder.expansion
     except UnexpectedToken as error:
         raise _syntax_error(source, error) from None
     finally:
         builder.end()
+    # Nodes nest at most twice as deep as the scanner's levels; aliases can nest more.
+    if expansion.aliases or 2 * scanner.max_depth > MAX_DEPTH:
+        limits.check(root, expansion, source)
     return Document(root=root, index=index, explicit=chunk.explicit, source=source,
                     start=chunk.start, end=chunk.end)
 
@@ -325,14 +372,24 @@ class _Builder(Transformer):
     """Builds nodes as the LALR parser reduces. One method per grammar alias; pairs
     are (key node, value node) tuples collected by the mapping methods."""
 
-    def begin(self, source: Source, schema: str) -> None:
+    def begin(self, source: Source, schema: str, tokens: int = 0) -> None:
         self.source = source
         self.resolve = RESOLVERS[schema]
         self.merge_keys = schema == "kubernetes"
+        # go-yaml v2 decodes !!binary (base64) to the bytes; the YAML test suite keeps the text.
+        self.decode_binary = schema == "kubernetes"
         self.anchors: dict[str, Node] = {}
+        self.expansion = limits.Expansion()
+        # Merging copies pairs out of aliased mappings while the document is built. go-yaml
+        # certainly finds excessive aliasing once the pairs merged from aliases exceed 50
+        # per node of the document (a document of T tokens has at most 2T+1 nodes, each
+        # merged pair is at least two alias decodes), so stop there: see limits.py.
+        self.merge_budget = 50 * (1 + 2 * tokens) + 1000
+        self.merged = 0
 
     def end(self) -> None:
         self.anchors = {}
+        self.expansion = None
 
     def _error(self, message: str, offset: int) -> ReadError:
         return ReadError(message, self.source, offset)
@@ -358,7 +415,9 @@ class _Builder(Transformer):
         except KeyError:
             raise self._error(f"undefined alias *{tok.value}; define '&{tok.value}' before "
                               f"using it", tok.start_pos) from None
-        return attrs.evolve(anchored, start=tok.start_pos, end=tok.end_pos)
+        node = attrs.evolve(anchored, start=tok.start_pos, end=tok.end_pos)
+        self.expansion.aliases[id(node)] = (node, anchored)
+        return node
 
     # -- properties ------------------------------------------------------------
     def tag_only(self, c):
@@ -393,7 +452,7 @@ class _Builder(Transformer):
     def _apply_tag(self, node: Node, tag: str) -> Node:
         if isinstance(node, Scalar):
             try:
-                value = resolve_tagged(node.text, tag, self.resolve)
+                value = resolve_tagged(node.text, tag, self.resolve, binary=self.decode_binary)
             except TagError as error:
                 raise self._error(str(error), node.start) from None
             return attrs.evolve(node, value=value, tag=tag)
@@ -494,9 +553,10 @@ class _Builder(Transformer):
             if key.__class__ is not Scalar or (key.value is None and not key.text):
                 continue  # collection keys and empty keys are not compared
             ident = key.value if key.value.__class__ is str else (key.value.__class__, key.value)
-            if (self.merge_keys and key.text == "<<" and key.style == "plain"
-                    and key.tag in (None, MERGE)):
-                merges = (merges or []) + [(position, value)]
+            if self.merge_keys and key.text == "<<" and limits.is_merge_key(key):
+                if merges is None:
+                    merges = []
+                merges.append((position, value))
                 continue
             first = seen.get(ident)
             if first is not None:
@@ -504,30 +564,49 @@ class _Builder(Transformer):
                                   f"{first.line}); remove one of them", key.start)
             seen[ident] = key
         if merges:
-            pairs = self._merge(pairs, merges, seen)
+            written = pairs
+            pairs = tuple(self._merge(pairs, merges, seen))
+            if pairs:
+                self.expansion.merges[id(pairs)] = (pairs, written)
+            return Mapping(pairs, style, None, self.source, start, end)
         return Mapping(tuple(pairs), style, None, self.source, start, end)
 
     def _merge(self, pairs, merges, explicit: dict) -> list:
-        """Apply merge keys (``<<: *base``): explicit keys win, then earlier sources."""
+        """Apply merge keys (``<<: *base``): explicit keys win, then earlier sources.
+        As go-yaml v2's ``decoder.merge``, the value is a mapping, an alias of a mapping,
+        or a sequence of those."""
         taken = dict(explicit)
+        aliases = self.expansion.aliases
         merged_at: dict[int, list] = {}
+        seen_sources: set = set()
         for position, value in merges:
-            sources = value.items if isinstance(value, Sequence) else (value,)
+            if value.__class__ is Sequence and id(value) not in aliases:
+                sources = value.items
+            else:
+                sources = (value,)
             for source in sources:
-                if not isinstance(source, Mapping):
+                if source.__class__ is not Mapping:
                     raise self._error("a merge key '<<' takes a mapping or a list of mappings",
                                       source.start)
+                if id(source) in aliases:
+                    self.merged += len(source.items)
+                    if self.merged > self.merge_budget:
+                        raise limits.aliasing_error(self.source, source)
+                if id(source.items) in seen_sources:
+                    continue  # the same mapping again: all its keys are taken
+                seen_sources.add(id(source.items))
                 for key, item in source.items:
                     ident = key.value if isinstance(key, Scalar) and key.value.__class__ is str else (
                         (key.value.__class__, key.value) if isinstance(key, Scalar) else id(key))
                     if ident not in taken:
                         taken[ident] = key
                         merged_at.setdefault(position, []).append((key, item))
+        merge_positions = {p for p, _ in merges}
         out = []
         for position, pair in enumerate(pairs):
             if position in merged_at:
                 out.extend(merged_at[position])
-            elif not any(position == p for p, _ in merges):
+            elif position not in merge_positions:
                 out.append(pair)
         return out
 

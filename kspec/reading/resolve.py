@@ -11,6 +11,8 @@ Two schemas:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 
 STR = "tag:yaml.org,2002:str"
@@ -21,6 +23,7 @@ NULL = "tag:yaml.org,2002:null"
 MAP = "tag:yaml.org,2002:map"
 SEQ = "tag:yaml.org,2002:seq"
 MERGE = "tag:yaml.org,2002:merge"
+BINARY = "tag:yaml.org,2002:binary"
 
 _INF = float("inf")
 _NAN = float("nan")
@@ -125,10 +128,18 @@ class TagError(ValueError):
     """A scalar whose explicit tag does not fit its text (``!!int abc``)."""
 
 
-def resolve_tagged(text: str, tag: str, plain_resolver) -> object:
-    """Resolve a scalar with an explicit tag; unknown tags leave the text as it is."""
+def resolve_tagged(text: str, tag: str, plain_resolver, *, binary: bool = False) -> object:
+    """Resolve a scalar with an explicit tag; unknown tags leave the text as it is.
+
+    With ``binary``, ``!!binary`` is decoded as go-yaml v2 does when it decodes into an
+    ``interface{}`` (``decoder.scalar``): ``base64.StdEncoding`` (padding required, CR and
+    LF ignored, nothing else) gives bytes that become a Go string; sigs.k8s.io/yaml then
+    writes that string as JSON, where each byte that is not UTF-8 becomes U+FFFD.
+    """
     if tag == STR or tag == "!":
         return text
+    if tag == BINARY and binary:
+        return decode_binary(text)
     if tag in (INT, FLOAT, BOOL, NULL):
         value = plain_resolver(text) if text else None
         wanted = {INT: int, FLOAT: (float, int), BOOL: bool, NULL: type(None)}[tag]
@@ -136,3 +147,17 @@ def resolve_tagged(text: str, tag: str, plain_resolver) -> object:
             raise TagError(f"cannot read {text!r} as {tag.rsplit(':', 1)[-1]}")
         return float(value) if tag == FLOAT else value
     return text
+
+
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
+def decode_binary(text: str) -> str:
+    """A ``!!binary`` scalar's value as Kubernetes sees it (see ``resolve_tagged``)."""
+    data = text.replace("\r", "").replace("\n", "")
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise TagError("!!binary value contains invalid base64 data") from None
+    value = raw.decode("utf-8", "surrogateescape")
+    return _NOT_UTF8.sub("\ufffd", value) if _NOT_UTF8.search(value) else value

@@ -12,6 +12,11 @@ which halves the tokens of a typical manifest line.
 
 Tokens are Lark ``Token`` objects; offsets only (``start_pos``/``end_pos``): lines and
 columns are derived from the ``Source`` when needed.
+
+Nesting is bounded: a block indentation level or a flow collection deeper than
+``MAX_DEPTH`` is a ``ReadError`` where it opens, so no later stage (all of which may
+recurse once per level) meets a document nested thousands deep, and the scanner stays
+linear (its per-token work grows with the number of open flow levels).
 """
 
 from __future__ import annotations
@@ -23,6 +28,13 @@ from lark import Token
 
 from kspec.reading.errors import ReadError
 from kspec.reading.source import Source
+
+# The deepest nesting of mappings and sequences kspec reads. Kubernetes objects and CRD
+# schemas nest fewer than 40 levels (the deepest in the corpus: 38, a cert-manager CRD);
+# 256 leaves room for any real manifest while every recursive stage after the reader
+# (to_python, schema checks, CEL values) stays far below Python's recursion limit.
+# go-yaml v2 stops at 10,000 (scannerc.go max_flow_level / max_indents).
+MAX_DEPTH = 256
 
 
 class YamlToken(Token):
@@ -87,8 +99,13 @@ class Scanner:
     """Scans one document (``text[start:end]`` of a source) into a token list."""
 
     def __init__(self, source: Source, start: int, end: int, tag_handles: dict[str, str] | None = None,
-                 explicit: bool = False):
+                 explicit: bool = False, quoted_indent_check: bool = True):
         self.source = source
+        # YAML 1.2 wants the continuation lines of a quoted scalar indented more than
+        # the enclosing block; libyaml (go-yaml v2, so kubectl) does not check them.
+        self.quoted_indent_check = quoted_indent_check
+        # LS/PS line breaks (offset -> character), put back into scalar values.
+        self.special_breaks = source.breaks
         self.explicit = explicit
         self.text = source.text
         self.pos = start
@@ -105,6 +122,8 @@ class Scanner:
         # A block collection may not start on the line of an implicit key's ':' or '---'.
         self.no_collection_line = -1
         self.tokens: list[YamlToken] = []
+        # The deepest nesting of block levels and flow collections seen.
+        self.max_depth = 0
 
     # -- errors -------------------------------------------------------------
     def error(self, message: str, offset: int | None = None) -> ReadError:
@@ -213,8 +232,17 @@ class Scanner:
                 self.tab_error(self.text.index("\t", gap, offset))
             self.indents.append(self.indent)
             self.indent = column
+            self.deeper(offset)
             return True
         return False
+
+    def deeper(self, offset: int) -> None:
+        """Note a collection opened at ``offset``; refuse one nested past ``MAX_DEPTH``."""
+        depth = len(self.indents) + self.flow_level
+        if depth > self.max_depth:
+            self.max_depth = depth
+            if depth > MAX_DEPTH:
+                raise self.error(depth_message(), offset)
 
     # -- implicit keys ------------------------------------------------------
     def save_possible_key(self) -> None:
@@ -318,6 +346,7 @@ class Scanner:
         self.save_possible_key()
         self.flow_level += 1
         self.flow_open.append((ch, self.pos))
+        self.deeper(self.pos)
         self.allow_simple_key = True
         kind = "FSEQ_START" if ch == "[" else "FMAP_START"
         self.tokens.append(_token(kind, ch, self.pos, self.pos + 1))
@@ -406,10 +435,12 @@ class Scanner:
         end = self.end
         min_indent = self.indent + 1
         pieces = [value]
+        special = self.special_breaks
         while True:
             p = _SPACES.match(text, stop, end).end()
             breaks = 0
             line_start = self.line_start
+            first_break = p
             while p < end and text[p] == "\n":
                 breaks += 1
                 line_start = p + 1
@@ -424,7 +455,11 @@ class Scanner:
             m = pattern.match(text, p, end)
             if m is None:
                 break
-            pieces.append("\n" * (breaks - 1) if breaks > 1 else " ")
+            if special and any(special.get(o) for o in range(first_break, line_start)):
+                pieces.append(_join_breaks([special.get(o, "\n") for o in range(first_break, line_start)
+                                            if text[o] == "\n"]))
+            else:
+                pieces.append("\n" * (breaks - 1) if breaks > 1 else " ")
             pieces.append(m.group())
             stop = m.end()
             self.line_start = line_start
@@ -447,8 +482,9 @@ class Scanner:
                                  f"the end of the document", start)
             raw = m.group(1)
             if "\n" in raw:
-                self.check_quoted_lines(start, m.end())
-                value = _fold_quoted(raw, double)
+                if self.quoted_indent_check:
+                    self.check_quoted_lines(start, m.end())
+                value = _fold_quoted(raw, double, self.break_characters(start + 1, m.end() - 1))
                 self.line_start = text.rindex("\n", start, m.end()) + 1
             else:
                 value = raw
@@ -458,6 +494,15 @@ class Scanner:
             value = self.unescape(value, raw, start + 1)
         self.tokens.append(_token("SCALAR", value, start, m.end(), "double" if double else "single"))
         self.pos = m.end()
+
+    def break_characters(self, start: int, stop: int) -> list[str] | None:
+        """The line break characters of ``text[start:stop]`` in order, when one of them
+        is an LS or PS; None (all LF) otherwise."""
+        special = self.special_breaks
+        if not special or not any(start <= o < stop for o in special):
+            return None
+        text = self.text
+        return [special.get(o, "\n") for o in range(start, stop) if text[o] == "\n"]
 
     def check_quoted_lines(self, start: int, stop: int) -> None:
         """Continuation lines of a quoted scalar are indented more than the enclosing block."""
@@ -514,10 +559,14 @@ class Scanner:
         else:
             indent = self._detect_block_indent(q, min_indent)
         content_end = header_end
+        special = self.special_breaks
+        ends: list[int] = []
         while q < end:
             line_end = text.find("\n", q, end)
             if line_end < 0:
                 line_end = end
+            if special:
+                ends.append(line_end)
             spaces = len(_INDENT.match(text, q, line_end).group())
             if q + spaces == line_end and spaces <= indent:
                 lines.append("")
@@ -530,7 +579,11 @@ class Scanner:
                 break
             last_break = line_end < end
             q = line_end + 1 if line_end < end else end
-        value = _block_scalar_value(lines, folded, chomp, last_break)
+        if special and any(o in special for o in ends):
+            value = _block_scalar_value_breaks(lines, [special.get(o, "\n") for o in ends if o < end],
+                                               folded, chomp)
+        else:
+            value = _block_scalar_value(lines, folded, chomp, last_break)
         self.tokens.append(_token("SCALAR", value, start, content_end, "folded" if folded else "literal"))
         self.pos = q
         self.line_start = q
@@ -559,10 +612,26 @@ class Scanner:
         return max(min_indent, widest_empty, 1)
 
 
-def _fold_quoted(raw: str, double: bool) -> str:
+def depth_message() -> str:
+    return (f"nesting deeper than {MAX_DEPTH} levels of mappings and sequences; kspec reads at "
+            f"most {MAX_DEPTH} (Kubernetes objects nest fewer than 50)")
+
+
+def _join_breaks(chars: list[str]) -> str:
+    """What the line breaks between two lines of a plain or quoted scalar become, as libyaml
+    folds them: the first break (LF) becomes a space, or the breaks of the empty lines
+    after it stay; an LS/PS first break is kept as it is, with the rest."""
+    lead, trail = chars[0], "".join(chars[1:])
+    if lead == "\n":
+        return trail or " "
+    return lead + trail
+
+
+def _fold_quoted(raw: str, double: bool, chars: list[str] | None = None) -> str:
     """Line folding of a multi-line quoted scalar: a single line break becomes a space,
     n empty lines become n newlines, whitespace around breaks is dropped, and in double
-    quotes a backslash before the break joins the lines."""
+    quotes a backslash before the break joins the lines. ``chars`` are the break
+    characters when one is an LS/PS (``_join_breaks``)."""
     lines = raw.split("\n")
     last = len(lines) - 1
     out: list[str] = []
@@ -585,7 +654,12 @@ def _fold_quoted(raw: str, double: bool) -> str:
             empties += 1
             continue
         if i:
-            out.append("\n" * empties if (empties or joined) else " ")
+            if chars is None:
+                out.append("\n" * empties if (empties or joined) else " ")
+            elif joined:  # the escaped break is gone; the empty lines' breaks stay
+                out.append("".join(chars[i - empties:i]))
+            else:
+                out.append(_join_breaks(chars[i - 1 - empties:i]))
         out.append(line)
         empties = 0
         joined = escaped
@@ -618,6 +692,37 @@ def _block_scalar_value(lines: list[str], folded: bool, chomp: str | None, last_
     if chomp == "+":
         return body + content_break + "\n" * (trailing if last_break else max(trailing - 1, 0))
     return body + content_break
+
+
+def _block_scalar_value_breaks(lines: list[str], chars: list[str], folded: bool, chomp: str | None) -> str:
+    """A block scalar's value when its line breaks include LS/PS: libyaml's
+    ``yaml_parser_scan_block_scalar`` step by step. ``chars[k]`` is the break after
+    ``lines[k]`` (the last line may have none). Folding only ever joins at an LF."""
+    out: list[str] = []
+    leading_break = ""
+    trailing: list[str] = []
+    leading_blank = False
+    for k, line in enumerate(lines):
+        brk = chars[k] if k < len(chars) else ""
+        if not line:
+            trailing.append(brk)
+            continue
+        trailing_blank = line[0] in " \t"
+        if folded and leading_break == "\n" and not leading_blank and not trailing_blank:
+            if not trailing:
+                out.append(" ")
+        else:
+            out.append(leading_break)
+        out.extend(trailing)
+        trailing = []
+        leading_blank = trailing_blank
+        out.append(line)
+        leading_break = brk
+    if chomp != "-":
+        out.append(leading_break)
+    if chomp == "+":
+        out.extend(trailing)
+    return "".join(out)
 
 
 def _fold_block(lines: list[str]) -> str:
