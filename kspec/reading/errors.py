@@ -10,7 +10,9 @@ _EXCERPT_WIDTH = 120
 
 # What is never printed as it is: C0 controls other than tab, DEL, C1 controls, the
 # LS/PS line breaks, and the bidirectional overrides that reorder what a terminal shows.
-_INVISIBLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates and U+FFFE/U+FFFF too: they cannot even be written to a UTF-8 terminal.
+_INVISIBLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                        "\ud800-\udfff\ufffe\uffff]")
 
 
 def _escape(m: re.Match) -> str:

@@ -81,8 +81,10 @@ def read_stream(text: str, path: str = "<string>", *,
 def _control_error(source: Source, offset: int) -> ReadError:
     """go-yaml v2 (readerc.go) refuses control characters anywhere in the input."""
     ch = source.text[offset]
-    how = ("; inside a double-quoted value it can be written as an escape such as \\x1b"
-           if ord(ch) < 0xD800 else "")
+    code = ord(ch)
+    escape = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    how = ("" if 0xD800 <= code <= 0xDFFF else
+           f"; inside a double-quoted value write it as the escape \"{escape}\"")
     return ReadError(f"control character {describe_character(ch)} is not allowed in YAML "
                      f"(Kubernetes refuses it too){how}", source, offset)
 
