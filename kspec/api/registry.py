@@ -95,8 +95,10 @@ def decode_manifest(manifest: Manifest) -> Decoded:
     problems: list[DecodeProblem] = []
     api_version = _type_meta(manifest, "apiVersion", problems)
     kind = _type_meta(manifest, "kind", problems)
-    cls = class_for(api_version or "", kind or "")
-    if cls is GenericObject and kind in _KIND_GROUPS and api_version is not None:
+    cls = class_for(api_version, kind) if api_version is not None and kind is not None else GenericObject
+    if api_version is None or kind is None:
+        pass  # already a problem; decoded for its identity only
+    elif cls is GenericObject and kind in _KIND_GROUPS:
         group = _KIND_GROUPS[kind]
         node = manifest.node.get("apiVersion")
         wanted = " or ".join(f"{group + '/' if group else ''}{v}" for v in served_versions(group, kind))

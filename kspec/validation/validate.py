@@ -137,7 +137,7 @@ def _is_kubernetes_object(manifest: Manifest) -> bool:
         return False
     api_version, kind = manifest.field("apiVersion"), manifest.field("kind")
     if isinstance(api_version, str) and (api_version.rpartition("/")[0] in _NOT_OBJECT_GROUPS
-                                         or (api_version, kind) in _NOT_OBJECT_KINDS):
+                                         or (isinstance(kind, str) and (api_version, kind) in _NOT_OBJECT_KINDS)):
         return False
     return api_version is not None or kind is not None
 
