@@ -70,40 +70,53 @@ def is_merge_key(key) -> bool:
 
 
 class Expansion:
-    """What the builder records about one document for ``check``: its alias nodes (by id,
-    with the anchored node) and the pairs of merged mappings as they were written."""
+    """What the builder records about one document: its alias nodes (by id, with the
+    anchored node) and its mappings with merge keys, merged only by ``finish``."""
 
-    __slots__ = ("aliases", "merges")
+    __slots__ = ("aliases", "merges", "merge_keys")
 
-    def __init__(self):
+    def __init__(self, merge_keys: bool = True):
+        # Whether '<<' is a merge key (the kubernetes schema) or an ordinary key (core).
+        self.merge_keys = merge_keys
         # id(alias node) -> (alias node, anchored node); holding the nodes keeps ids unique.
         self.aliases: dict[int, tuple] = {}
-        # id(items of a merged mapping) -> (items, the pairs as written, with '<<' pairs)
-        self.merges: dict[int, tuple] = {}
+        # (pairs as written, positions of the '<<' pairs, explicit keys by identity), in the
+        # order the mappings were built: a merged mapping comes after everything it merges.
+        self.merges: list[tuple] = []
 
 
-def check(root, expansion: Expansion, source) -> None:
-    """Raise a ``ReadError`` if the document nests deeper than ``MAX_DEPTH`` once aliases
-    are expanded, or if go-yaml v2 would find it contains excessive aliasing."""
-    aliases, merges = expansion.aliases, expansion.merges
-    size, height = _measure(root, aliases, merges)
-    if height[id(root)] > MAX_DEPTH:
-        _raise_too_deep(root, aliases, height, source)
+def finish(root, expansion: Expansion, source, scanner_depth: int) -> None:
+    """Check and complete a built document, in go-yaml v2's order of concerns:
+
+    1. refuse excessive aliasing, counted on the document as written (nothing expanded);
+    2. apply merge keys, which copies pairs out of aliased mappings (bounded now);
+    3. refuse nesting deeper than ``MAX_DEPTH`` once aliases are expanded.
+    """
+    aliases = expansion.aliases
     if aliases:
-        _replay_decoder(root, aliases, merges, size, source)
+        merge_keys = expansion.merge_keys
+        _replay_decoder(root, aliases, _sizes(root, aliases, merge_keys), source, merge_keys)
+    if expansion.merges:
+        _apply_merges(root, expansion, source)
+    # Nodes nest at most twice as deep as the scanner's levels; aliases can nest more.
+    if aliases or 2 * scanner_depth > MAX_DEPTH:
+        height = _heights(root, aliases)
+        if height[id(root)] > MAX_DEPTH:
+            _raise_too_deep(root, aliases, height, source)
 
 
-def _written(node, merges: dict) -> tuple:
-    """A mapping's pairs as written (merge keys not applied)."""
-    record = merges.get(id(node.items)) if node.items else None
-    return record[1] if record is not None else node.items
+def _children(node) -> list:
+    if node.__class__ is Sequence:
+        return list(node.items)
+    if node.__class__ is Mapping:
+        return [n for pair in node.items for n in pair]
+    return []
 
 
-def _measure(root, aliases: dict, merges: dict) -> tuple[dict, dict]:
-    """For every node: go-yaml's decode count (``size``) and the height in collections of
-    its expansion (``height``), by id. Anchored nodes come before their aliases."""
+def _sizes(root, aliases: dict, merge_keys: bool = True) -> dict:
+    """go-yaml's decode count of every node as written (``decoder.unmarshal``, with merge
+    values counted as ``decoder.merge`` takes them), by id, without expanding aliases."""
     size: dict[int, int] = {}
-    height: dict[int, int] = {}
     stack: list = [(root, False)]
     while stack:
         node, ready = stack.pop()
@@ -113,29 +126,20 @@ def _measure(root, aliases: dict, merges: dict) -> tuple[dict, dict]:
                 continue
             alias = aliases.get(key)
             if alias is not None:
-                target = id(alias[1])
-                size[key] = 1 + size[target]
-                height[key] = height[target]
+                size[key] = 1 + size[id(alias[1])]  # anchored nodes come first
                 continue
             if node.__class__ is Scalar:
                 size[key] = 1
-                height[key] = 0
                 continue
             stack.append((node, True))
-            if node.__class__ is Sequence:
-                stack.extend((child, False) for child in reversed(node.items))
-            else:
-                for k, v in reversed(_written(node, merges)):
-                    stack.append((v, False))
-                    stack.append((k, False))
+            stack.extend((child, False) for child in reversed(_children(node)))
             continue
         if node.__class__ is Sequence:
             size[key] = 1 + sum(size[id(child)] for child in node.items)
-            height[key] = 1 + max((height[id(child)] for child in node.items), default=0)
             continue
         total = 1
-        for k, v in _written(node, merges):
-            if is_merge_key(k):
+        for k, v in node.items:
+            if merge_keys and is_merge_key(k):
                 if v.__class__ is Sequence and id(v) not in aliases:
                     total += sum(size[id(child)] for child in v.items)  # the list is not decoded
                 else:
@@ -143,32 +147,10 @@ def _measure(root, aliases: dict, merges: dict) -> tuple[dict, dict]:
             else:
                 total += size[id(k)] + size[id(v)]
         size[key] = total
-        deepest = 0
-        for k, v in node.items:  # merged: what later stages walk
-            deepest = max(deepest, height[id(k)], height[id(v)])
-        height[key] = 1 + deepest
-    return size, height
+    return size
 
 
-def _raise_too_deep(root, aliases: dict, height: dict, source) -> None:
-    """Follow the deepest path from the root to where it passes ``MAX_DEPTH`` (or to the
-    alias that takes it there) and report it there."""
-    node, depth = root, 1
-    while True:
-        alias = aliases.get(id(node))
-        if alias is not None:
-            name = source.text[node.start:node.end]
-            raise ReadError(f"{depth_message()}: the alias {name} nests {height[id(node)]} more "
-                            f"levels here", source, node.start)
-        if depth > MAX_DEPTH:
-            raise ReadError(depth_message(), source, node.start)
-        want = height[id(node)] - 1
-        children = node.items if node.__class__ is Sequence else [n for pair in node.items for n in pair]
-        node = next(child for child in children if height[id(child)] == want)
-        depth += 1
-
-
-def _replay_decoder(root, aliases: dict, merges: dict, size: dict, source) -> None:
+def _replay_decoder(root, aliases: dict, size: dict, source, merge_keys: bool = True) -> None:
     """go-yaml v2's ``decoder.unmarshal`` walk over the document, with an alias's whole
     expansion counted in one step (see the module docstring)."""
     decodes, from_aliases = 1, 0  # the document node
@@ -189,8 +171,8 @@ def _replay_decoder(root, aliases: dict, merges: dict, size: dict, source) -> No
         if node.__class__ is Sequence:
             stack.extend(reversed(node.items))
         elif node.__class__ is Mapping:
-            for k, v in reversed(_written(node, merges)):
-                if is_merge_key(k):
+            for k, v in reversed(node.items):
+                if merge_keys and is_merge_key(k):
                     if v.__class__ is Sequence and id(v) not in aliases:
                         stack.extend(v.items)  # decoder.merge steps backwards through the list
                     else:
@@ -198,3 +180,97 @@ def _replay_decoder(root, aliases: dict, merges: dict, size: dict, source) -> No
                 else:
                     stack.append(v)
                     stack.append(k)
+
+
+def _apply_merges(root, expansion: Expansion, source) -> None:
+    """Merge keys (``<<: *base``): explicit keys win, then earlier sources, as go-yaml v2's
+    ``decoder.merge`` (a mapping, an alias of a mapping, or a list of those). Every node
+    holding a merged mapping's pairs (the mapping, its tagged copy, its aliases) gets the
+    merged pairs."""
+    aliases = expansion.aliases
+    merged: dict[int, tuple] = {}  # id(pairs as written) -> merged pairs
+    for written, positions, explicit in expansion.merges:
+        taken = dict(explicit)
+        merged_at: dict[int, list] = {}
+        done: set = set()
+        for position in positions:
+            value = written[position][1]
+            sources = value.items if value.__class__ is Sequence and id(value) not in aliases else (value,)
+            for mapping in sources:
+                if mapping.__class__ is not Mapping:
+                    raise ReadError("a merge key '<<' takes a mapping or a list of mappings",
+                                    source, mapping.start)
+                pairs = merged.get(id(mapping.items), mapping.items)
+                if id(pairs) in done:
+                    continue  # the same mapping again: all its keys are taken
+                done.add(id(pairs))
+                for key, item in pairs:
+                    ident = key.value if isinstance(key, Scalar) and key.value.__class__ is str else (
+                        (key.value.__class__, key.value) if isinstance(key, Scalar) else id(key))
+                    if ident not in taken:
+                        taken[ident] = key
+                        merged_at.setdefault(position, []).append((key, item))
+        out = []
+        merge_positions = set(positions)
+        for position, pair in enumerate(written):
+            if position in merged_at:
+                out.extend(merged_at[position])
+            elif position not in merge_positions:
+                out.append(pair)
+        merged[id(written)] = tuple(out)
+    # Hand the merged pairs to every node that holds pairs as written.
+    seen: set = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or node.__class__ is Scalar:
+            continue
+        seen.add(id(node))
+        if node.__class__ is Mapping:
+            pairs = merged.get(id(node.items))
+            if pairs is not None:
+                object.__setattr__(node, "items", pairs)  # the reader finishes its own nodes
+        stack.extend(_children(node))
+
+
+def _heights(root, aliases: dict) -> dict:
+    """The height in collections of every node's expansion, by id (aliases count their
+    anchored node's height where they are used)."""
+    height: dict[int, int] = {}
+    stack: list = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        key = id(node)
+        if not ready:
+            if key in height:
+                continue
+            if node.__class__ is Scalar:
+                height[key] = 0
+                continue
+            stack.append((node, True))
+            alias = aliases.get(key)
+            children = [alias[1]] if alias is not None else _children(node)
+            stack.extend((child, False) for child in children if id(child) not in height)
+            continue
+        alias = aliases.get(key)
+        if alias is not None:
+            height[key] = height[id(alias[1])]
+        else:
+            height[key] = 1 + max((height[id(c)] for c in _children(node)), default=0)
+    return height
+
+
+def _raise_too_deep(root, aliases: dict, height: dict, source) -> None:
+    """Follow the deepest path from the root to where it passes ``MAX_DEPTH`` (or to the
+    alias that takes it there) and report it there."""
+    node, depth = root, 1
+    while True:
+        if id(node) in aliases:
+            name = source.text[node.start:node.end]
+            raise ReadError(f"{depth_message()}: the alias {name} nests {height[id(node)]} more "
+                            f"levels here", source, node.start)
+        if depth > MAX_DEPTH:
+            raise ReadError(depth_message(), source, node.start)
+        want = height[id(node)] - 1
+        node = next(child for child in _children(node) if height[id(child)] == want)
+        depth += 1

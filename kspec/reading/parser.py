@@ -303,7 +303,7 @@ def _read_document(source: Source, chunk: _Chunk, index: int, schema: str) -> Do
         return Document(root=None, index=index, explicit=False, source=source,
                         start=chunk.start, end=chunk.end)
     tables, builder = _parser()
-    builder.begin(source, schema, len(tokens))
+    builder.begin(source, schema)
     try:
         root = tables.run(tokens, Token("$END", "", chunk.end, None, None, None, None, chunk.end))
         expansion = builder.expansion
@@ -311,9 +311,8 @@ def _read_document(source: Source, chunk: _Chunk, index: int, schema: str) -> Do
         raise _syntax_error(source, error) from None
     finally:
         builder.end()
-    # Nodes nest at most twice as deep as the scanner's levels; aliases can nest more.
-    if expansion.aliases or 2 * scanner.max_depth > MAX_DEPTH:
-        limits.check(root, expansion, source)
+    if expansion.aliases or expansion.merges or 2 * scanner.max_depth > MAX_DEPTH:
+        limits.finish(root, expansion, source, scanner.max_depth)
     return Document(root=root, index=index, explicit=chunk.explicit, source=source,
                     start=chunk.start, end=chunk.end)
 
@@ -374,20 +373,16 @@ class _Builder(Transformer):
     """Builds nodes as the LALR parser reduces. One method per grammar alias; pairs
     are (key node, value node) tuples collected by the mapping methods."""
 
-    def begin(self, source: Source, schema: str, tokens: int = 0) -> None:
+    def begin(self, source: Source, schema: str) -> None:
         self.source = source
         self.resolve = RESOLVERS[schema]
         self.merge_keys = schema == "kubernetes"
         # go-yaml v2 decodes !!binary (base64) to the bytes; the YAML test suite keeps the text.
         self.decode_binary = schema == "kubernetes"
         self.anchors: dict[str, Node] = {}
-        self.expansion = limits.Expansion()
-        # Merging copies pairs out of aliased mappings while the document is built. go-yaml
-        # certainly finds excessive aliasing once the pairs merged from aliases exceed 50
-        # per node of the document (a document of T tokens has at most 2T+1 nodes, each
-        # merged pair is at least two alias decodes), so stop there: see limits.py.
-        self.merge_budget = 50 * (1 + 2 * tokens) + 1000
-        self.merged = 0
+        # Aliases and merge keys, for limits.finish: merging copies pairs out of aliased
+        # mappings, so it waits until the aliasing is known not to be excessive.
+        self.expansion = limits.Expansion(self.merge_keys)
 
     def end(self) -> None:
         self.anchors = {}
@@ -558,59 +553,17 @@ class _Builder(Transformer):
             if self.merge_keys and key.text == "<<" and limits.is_merge_key(key):
                 if merges is None:
                     merges = []
-                merges.append((position, value))
+                merges.append(position)
                 continue
             first = seen.get(ident)
             if first is not None:
                 raise self._error(f"duplicate key {key.text!r} in this mapping (first at line "
                                   f"{first.line}); remove one of them", key.start)
             seen[ident] = key
+        node = Mapping(tuple(pairs), style, None, self.source, start, end)
         if merges:
-            written = pairs
-            pairs = tuple(self._merge(pairs, merges, seen))
-            if pairs:
-                self.expansion.merges[id(pairs)] = (pairs, written)
-            return Mapping(pairs, style, None, self.source, start, end)
-        return Mapping(tuple(pairs), style, None, self.source, start, end)
-
-    def _merge(self, pairs, merges, explicit: dict) -> list:
-        """Apply merge keys (``<<: *base``): explicit keys win, then earlier sources.
-        As go-yaml v2's ``decoder.merge``, the value is a mapping, an alias of a mapping,
-        or a sequence of those."""
-        taken = dict(explicit)
-        aliases = self.expansion.aliases
-        merged_at: dict[int, list] = {}
-        seen_sources: set = set()
-        for position, value in merges:
-            if value.__class__ is Sequence and id(value) not in aliases:
-                sources = value.items
-            else:
-                sources = (value,)
-            for source in sources:
-                if source.__class__ is not Mapping:
-                    raise self._error("a merge key '<<' takes a mapping or a list of mappings",
-                                      source.start)
-                if id(source) in aliases:
-                    self.merged += len(source.items)
-                    if self.merged > self.merge_budget:
-                        raise limits.aliasing_error(self.source, source)
-                if id(source.items) in seen_sources:
-                    continue  # the same mapping again: all its keys are taken
-                seen_sources.add(id(source.items))
-                for key, item in source.items:
-                    ident = key.value if isinstance(key, Scalar) and key.value.__class__ is str else (
-                        (key.value.__class__, key.value) if isinstance(key, Scalar) else id(key))
-                    if ident not in taken:
-                        taken[ident] = key
-                        merged_at.setdefault(position, []).append((key, item))
-        merge_positions = {p for p, _ in merges}
-        out = []
-        for position, pair in enumerate(pairs):
-            if position in merged_at:
-                out.extend(merged_at[position])
-            elif position not in merge_positions:
-                out.append(pair)
-        return out
+            self.expansion.merges.append((node.items, merges, seen))
+        return node
 
     # -- documents -----------------------------------------------------------------
     def document_empty(self, c):
