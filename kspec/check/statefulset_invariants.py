@@ -74,10 +74,13 @@ def statefulset_ordered_ready(old: ClusterState, new: ClusterState) -> Iterator[
             previous = before.get(ordinal)
             created = previous is None or previous.metadata.uid != pod.metadata.uid
             if ordered and created:
-                waiting = [j for j in range(start, ordinal) if j not in before or not _running_and_ready(before[j])]
-                if waiting:
+                # the first lower ordinal missing or not ready: found within len(before) + 1
+                # steps, however high the new pod's ordinal is
+                waiting = next((j for j in range(start, ordinal) if j not in before or not _running_and_ready(before[j])),
+                               None)
+                if waiting is not None:
                     yield Violation("statefulset-ordered-ready", object_ref(pod),
-                                    f"created while {sts.metadata.name}-{waiting[0]} was not Running and Ready")
+                                    f"created while {sts.metadata.name}-{waiting} was not Running and Ready")
         for ordinal, pod in before.items():
             if not _starts_going(pod, after.get(ordinal)):
                 continue

@@ -14,6 +14,42 @@ from kspec.api.meta import ObjectMeta, OwnerReference
 from kspec.api.status import PodStatus, is_true
 from kspec.model.state import ClusterState
 
+# Upstream pkg/controller/controller_utils.go: the first batch of slowStartBatch.
+SLOW_START_INITIAL_BATCH_SIZE = 1
+
+
+def burst(count: int, limit: int) -> int:
+    """How many of ``count`` creations (or deletions) one sync makes: at most ``limit``, as
+    upstream caps every sync (ReplicaSet ``burstReplicas`` = 500 in ``manageReplicas``, Job
+    ``MaxPodCreateDeletePerSync`` = 500 in ``manageJob``, DaemonSet ``BurstReplicas`` = 250 in
+    ``syncNodes``); the rest waits for a later sync. The model never builds more writes than
+    this per sync, whatever a count in the input says (``replicas: 1000000000`` included).
+
+    Upstream then creates those pods with ``slowStartBatch`` (batches of 1, 2, 4, ...,
+    doubling while every call of a batch succeeds; after a batch with a failure the remaining
+    batches are skipped and the next sync starts again at 1). In the model a sync's writes are
+    a list the runner applies one per step, re-reading the state in between; a write the API
+    server refuses is skipped until the state changes (``kspec.model.run``), and a set's
+    creations are one identical ``Create`` (the name is generated), so the first refused
+    creation ends the batch and the next sync after a change starts over, which is what
+    ``slowStartBatch`` does. Batch sizes themselves are not observable in a one-write-per-step
+    model: ``slow_start_batches`` gives them for reference and tests."""
+    return max(min(count, limit), 0)
+
+
+def slow_start_batches(count: int, initial: int = SLOW_START_INITIAL_BATCH_SIZE) -> list[int]:
+    """The batch sizes upstream ``slowStartBatch(count, initialBatchSize, fn)`` uses when every
+    call succeeds: ``initial``, then doubling, the last one cut to what remains (1, 2, 4, 8, 5
+    for 20). At most ~log2(count) entries, so it is cheap for any count."""
+    sizes = []
+    remaining = count
+    size = min(remaining, initial)
+    while size > 0:
+        sizes.append(size)
+        remaining -= size
+        size = min(2 * size, remaining)
+    return sizes
+
 
 def owner_ref(owner, *, controller: bool = True) -> OwnerReference:
     return OwnerReference(api_version=owner.api_version, kind=owner.kind, name=owner.metadata.name,

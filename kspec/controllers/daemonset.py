@@ -18,6 +18,7 @@ import attrs
 from kspec.api import core
 from kspec.api.selectors import node_selector_matches
 from kspec.controllers.common import (
+    burst,
     controlled_pods,
     is_pod_available,
     is_pod_ready,
@@ -33,6 +34,9 @@ from kspec.model.store import Action, Create, Delete, Update, UpdateStatus
 NAME = "daemonset"
 HASH_LABEL = "controller-revision-hash"
 GENERATION_LABEL = "pod-template-generation"
+# Upstream daemon_controller.go BurstReplicas: syncNodes creates and deletes at most this
+# many pods per sync (the creations in slow-start batches; see ``common.burst``).
+BURST_REPLICAS = 250
 
 # upstream pkg/controller/daemon/util/daemonset_util.go AddOrUpdateDaemonPodTolerations
 _DAEMON_TOLERATIONS = (
@@ -296,7 +300,12 @@ def manage(view: ClusterState, ds, hash_: str) -> list[Action]:
     names = {n.metadata.name for n in nodes}
     for node_name in sorted(set(by_node) - names):
         deletes += [_delete(p) for p in by_node[node_name] if not is_terminating(p)]
-    return creates + deletes
+    return sync_nodes(creates, deletes)
+
+
+def sync_nodes(creates: list[Action], deletes: list[Action]) -> list[Action]:
+    """Upstream ``syncNodes``: creations, then deletions, each cut to ``BURST_REPLICAS``."""
+    return creates[:burst(len(creates), BURST_REPLICAS)] + deletes[:burst(len(deletes), BURST_REPLICAS)]
 
 
 # ---- rolling update (update.go) ---------------------------------------------------------------
@@ -403,7 +412,7 @@ def rolling_update(view: ClusterState, ds, hash_: str) -> list[Action]:
         old_to_delete += should_not_run[:deletable]
     remaining = min(max(max_surge - surge, 0), len(candidate_nodes))
     creates = [Create(new_daemon_pod(ds, n, hash_)) for n in allowed_nodes + candidate_nodes[:remaining]]
-    return creates + [_delete(p) for p in old_to_delete]
+    return sync_nodes(creates, [_delete(p) for p in old_to_delete])
 
 
 # ---- status -----------------------------------------------------------------------------------

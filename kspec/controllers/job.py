@@ -31,6 +31,7 @@ import attrs
 from kspec.api import core
 from kspec.api.status import Condition, JobStatus, condition, is_true, set_condition
 from kspec.controllers.common import (
+    burst,
     controlled_pods,
     is_pod_active,
     is_terminating,
@@ -46,6 +47,9 @@ CONTROLLER_UID_LABEL = "batch.kubernetes.io/controller-uid"
 
 BACKOFF_LIMIT_EXCEEDED = ("BackoffLimitExceeded", "Job has reached the specified backoff limit")
 DEADLINE_EXCEEDED = ("DeadlineExceeded", "Job was active longer than specified deadline")
+# Upstream job_controller.go: "the maximum number of pods that can be created or deleted in
+# a single sync call"; manageJob cuts podsToDelete and the creation diff to it.
+MAX_POD_CREATE_DELETE_PER_SYNC = 500
 
 
 def reconcile(view: ClusterState) -> tuple[Action, ...]:
@@ -149,11 +153,19 @@ def new_job_pod(job, index: int | None) -> core.Pod:
 
 
 def first_pending_indexes(job, pods: list[core.Pod], active: list[core.Pod], count: int) -> list[int]:
-    """Upstream ``firstPendingIndexes``: the lowest indexes neither succeeded nor active."""
+    """Upstream ``firstPendingIndexes``: the lowest ``count`` indexes below ``completions``
+    neither succeeded nor active. Walks up from 0 skipping the taken ones, so it looks at no
+    more than ``count`` + (pods) indexes, whatever ``completions`` is."""
     taken = {get_completion_index(p) for p in active}
     taken |= {get_completion_index(p) for p in pods if p.status.phase == "Succeeded"}
-    pending = [i for i in range(job.spec.completions or 0) if i not in taken]
-    return pending[:count]
+    completions = job.spec.completions or 0
+    pending: list[int] = []
+    index = 0
+    while len(pending) < count and index < completions:
+        if index not in taken:
+            pending.append(index)
+        index += 1
+    return pending
 
 
 def active_pods_for_removal(job, active: list[core.Pod], count: int) -> list[core.Pod]:
@@ -184,7 +196,10 @@ def active_pods_for_removal(job, active: list[core.Pod], count: int) -> list[cor
 
 def manage_job(job, pods: list[core.Pod], active: list[core.Pod], succeeded: int) -> list[Action]:
     """Upstream ``manageJob``: the creations or deletions that bring the active pods to
-    ``wantActive``."""
+    ``wantActive``, at most ``MAX_POD_CREATE_DELETE_PER_SYNC`` of them per sync (upstream cuts
+    ``podsToDelete`` and the creation ``diff`` to ``MaxPodCreateDeletePerSync`` and creates in
+    slow-start batches; see ``common.burst``); deleting everything while suspended is not cut,
+    as upstream, and is bounded by the pods that exist."""
     if job.spec.suspend:
         return [_delete(p) for p in active_pods_for_removal(job, active, len(active))]
     parallelism = job.spec.parallelism
@@ -194,9 +209,9 @@ def manage_job(job, pods: list[core.Pod], active: list[core.Pod], succeeded: int
         want = max(min(job.spec.completions - succeeded, parallelism), 0)
     removals = active_pods_for_removal(job, active, max(len(active) - want, 0))
     if removals:
-        return [_delete(p) for p in removals]
+        return [_delete(p) for p in removals[:MAX_POD_CREATE_DELETE_PER_SYNC]]
     if len(active) < want:
-        diff = want - len(active)
+        diff = burst(want - len(active), MAX_POD_CREATE_DELETE_PER_SYNC)
         if is_indexed(job):
             return [Create(new_job_pod(job, i)) for i in first_pending_indexes(job, pods, active, diff)]
         return [Create(new_job_pod(job, None))] * diff

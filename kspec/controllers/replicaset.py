@@ -16,13 +16,16 @@ import attrs
 from kspec.api import core
 from kspec.api.selectors import LabelSelector
 from kspec.api.status import ReplicaSetStatus
-from kspec.controllers.common import (is_pod_active, is_pod_available, is_pod_ready, is_terminating,
+from kspec.controllers.common import (burst, is_pod_active, is_pod_available, is_pod_ready, is_terminating,
                                       owner_ref, pod_from_template)
 from kspec.model.state import ClusterState
 from kspec.model.store import Action, Create, Delete, Update, UpdateStatus
 
 NAME = "replicaset"
 DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
+# Upstream replica_set.go: "A ReplicaSet is temporarily suspended after creating/deleting
+# these many replicas"; manageReplicas caps both diffs at burstReplicas.
+BURST_REPLICAS = 500
 
 _PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
 
@@ -108,14 +111,18 @@ def claim_pods(index: PodIndex, owner, selector: LabelSelector) -> Iterable[Acti
 
 
 def manage_replicas(view: ClusterState, owner, pods: list[core.Pod]) -> list[Action]:
-    """Create the missing pods, or delete the surplus ones ranked by ``pods_to_delete``."""
+    """Upstream ``manageReplicas``: create the missing pods, or delete the surplus ones ranked
+    by ``pods_to_delete``, at most ``BURST_REPLICAS`` of either per sync (``diff`` is capped at
+    ``burstReplicas`` before ``slowStartBatch``; see ``common.burst``), so a set asking for
+    ``replicas: 1000000000`` costs 500 writes per sync, never a billion."""
     diff = len(pods) - owner.spec.replicas
     if diff < 0:
         template = owner.spec.template
         create = Create(pod_from_template(template, owner, generate_name=f"{owner.metadata.name}-"))
-        return [create] * -diff
+        return [create] * burst(-diff, BURST_REPLICAS)
     if diff > 0:
-        return [Delete("Pod", p.metadata.namespace, p.metadata.name) for p in pods_to_delete(view, pods, diff)]
+        return [Delete("Pod", p.metadata.namespace, p.metadata.name)
+                for p in pods_to_delete(view, pods, burst(diff, BURST_REPLICAS))]
     return []
 
 

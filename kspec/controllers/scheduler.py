@@ -199,18 +199,35 @@ def read_write_once_pod_conflict(view: ClusterState, pod: core.Pod) -> str:
     return ""
 
 
+def _alike(pod: core.Pod) -> tuple:
+    """What the filters and scores read of a pending pod: two pending pods that agree on it
+    (the replicas of one template) get the same verdict from one snapshot. Its name is not
+    read (a pending pod is not in the snapshot, so it never meets itself)."""
+    return (pod.metadata.namespace, pod.metadata.labels, pod.metadata.owner_references, pod.spec)
+
+
 def reconcile(view: ClusterState) -> tuple[Action, ...]:
-    """Bind the first pending pod that fits; for one that does not, record why (once)."""
+    """Bind the first pending pod that fits; for one that does not, record why (once).
+
+    The snapshot does not change during one call, so the verdict (and its message) of one
+    pending pod serves every pending pod like it: a thousand Pending replicas of one template
+    cost one ``find_node`` per call, not a thousand."""
     pending = pending_pods(view)
     if not pending:
         return ()
     snapshot = snapshot_of(view)
+    verdicts: dict[tuple, tuple[str | None, str]] = {}
     for pod in pending:
-        conflict = read_write_once_pod_conflict(view, pod)
-        node, reasons = (None, {n.name: (conflict,) for n in snapshot.nodes}) if conflict else find_node(snapshot, pod)
+        key = _alike(pod)
+        verdict = verdicts.get(key)
+        if verdict is None:
+            conflict = read_write_once_pod_conflict(view, pod)
+            node, reasons = ((None, {n.name: (conflict,) for n in snapshot.nodes}) if conflict
+                             else find_node(snapshot, pod))
+            verdict = verdicts[key] = (node, fit_error(len(snapshot.nodes), reasons) if node is None else "")
+        node, message = verdict
         if node is not None:
             return (Bind(pod.metadata.namespace, pod.metadata.name, node),)
-        message = fit_error(len(snapshot.nodes), reasons)
         current = next((c for c in pod.status.conditions if c.type == "PodScheduled"), None)
         if current is None or current.message != message:
             condition = Condition(type="PodScheduled", status="False", reason="Unschedulable", message=message,

@@ -15,6 +15,7 @@ what upstream's expectations and one-write-per-sync-then-requeue amount to.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import attrs
@@ -44,6 +45,9 @@ POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
 REVISION_LABEL = "controller-revision-hash"
 
 RETAIN, DELETE = "Retain", "Delete"
+# The most missing ordinals one Parallel pass handles (the ReplicaSet's burstReplicas; see
+# ``update_statefulset``).
+BURST_REPLICAS = 500
 _NAME_AND_ORDINAL = re.compile(r"^(.*)-([0-9]+)$")
 
 
@@ -455,31 +459,73 @@ def max_unavailable(sts: StatefulSet) -> int:
     return max(value, 1)
 
 
+class ReplicaSlots:
+    """The set's replicas, ordinals ``[start, start+replicas)``, as upstream's ``replicas``
+    slice in ``updateStatefulSet`` (the existing pod of an ordinal, else the pod
+    ``newVersionedStatefulSetPod`` would create), without building that slice: upstream makes
+    ``replicaCount`` entries up front, the model builds the pod of a missing ordinal only when
+    a pass reaches it, so ``replicas: 1000000000`` costs what the pass looks at, not a billion
+    pods."""
+
+    def __init__(self, sts: StatefulSet, current: ControllerRevision, update: ControllerRevision,
+                 present: dict[int, core.Pod]):
+        self.sts, self.current, self.update = sts, current, update
+        self.start = get_start_ordinal(sts)
+        self.count = max(sts.spec.replicas, 0)
+        self.present = present  # index (ordinal - start) -> existing pod
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: int) -> core.Pod:
+        pod = self.present.get(index)
+        return pod if pod is not None else new_versioned_pod(self.sts, self.current, self.update, self.start + index)
+
+    def __iter__(self):
+        for index in range(self.count):
+            yield self[index]
+
+
 def update_statefulset(view: ClusterState, sts: StatefulSet, current: ControllerRevision,
                        update: ControllerRevision, pods: list[core.Pod]) -> list[Action]:
-    """The pod and claim writes of one upstream ``updateStatefulSet`` pass, in its order."""
+    """The pod and claim writes of one upstream ``updateStatefulSet`` pass, in its order.
+
+    OrderedReady stops at the first missing ordinal (it creates that one), so a pass looks at
+    the existing pods and one more. Parallel creates every missing pod in one pass upstream
+    (``runForAll`` with ``slowStartBatch`` and no cap); DEVIATION(upstream): the model ends a
+    Parallel pass after ``BURST_REPLICAS`` missing ordinals (the ReplicaSet's cap), and the
+    next pass goes on, so a pass never builds more pods than that."""
     start = get_start_ordinal(sts)
-    replicas: list[core.Pod | None] = [None] * max(sts.spec.replicas, 0)
+    present: dict[int, core.Pod] = {}
     condemned: list[core.Pod] = []
     for pod in pods:
         if pod_in_ordinal_range(pod, sts):
-            replicas[get_ordinal(pod) - start] = pod
+            present[get_ordinal(pod) - start] = pod
         elif get_ordinal(pod) >= 0:
             condemned.append(pod)
-    replicas = [pod if pod is not None else new_versioned_pod(sts, current, update, start + index)
-                for index, pod in enumerate(replicas)]
+    replicas = ReplicaSlots(sts, current, update, present)
     condemned.sort(key=get_ordinal, reverse=True)
-    unhealthy = [p for p in replicas if not is_healthy(p)] + [p for p in reversed(condemned) if not is_healthy(p)]
-    first_unhealthy = unhealthy[0].metadata.name if unhealthy else None
+    # the first unhealthy replica, else the lowest unhealthy condemned pod; a missing ordinal
+    # is unhealthy, so this looks at no more than the existing pods and one more
+    unhealthy = (p for p in itertools.chain(replicas, reversed(condemned)) if not is_healthy(p))
+    first = next(unhealthy, None)
+    first_unhealthy = first.metadata.name if first is not None else None
     if is_terminating(sts):
         return []
     monotonic = sts.spec.pod_management_policy != "Parallel"
     actions: list[Action] = []
+    missing = 0
     for pod in replicas:
+        if not is_created(pod):
+            missing += 1
+            if missing > BURST_REPLICAS:
+                return actions  # the rest of this Parallel pass waits for the next one
         stop, writes = _process_replica(view, sts, monotonic, pod)
         actions += writes
         if stop and monotonic:
             return actions
+    # Every ordinal was looked at, so there are at most BURST_REPLICAS more than existing pods.
+    replicas = list(replicas)
     for pod in condemned:  # claims of condemned pods take the scaled-down ownership first
         actions += update_pod_claim_for_retention_policy(view, sts, pod)
     for pod in condemned:
