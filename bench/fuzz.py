@@ -22,7 +22,7 @@ import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.fuzzing import COMMANDS, SEEDS, mutate, run_command, unpositioned_errors  # noqa: E402
+from tests.fuzzing import COMMANDS, COMPANIONS, SEEDS, mutate, run_command, unpositioned_errors  # noqa: E402
 
 COMMANDS["check"] = ["check", "--max-examples", "3", "--depth", "8", "--no-database", "--seed", "1"]
 

@@ -92,14 +92,40 @@ COMMANDS = {
     # exhaustive: the random engine runs Hypothesis itself, which cannot nest in a Hypothesis test
     "check": ["check", "--engine", "exhaustive", "--depth", "2", "--no-database"],
 }
-_POSITIONED = re.compile(r"^\S.*?:\d+:\d+: (error|note|warning)")
+_POSITIONED = re.compile(r"^(kspec \w+: error: )?\S.*?:\d+:\d+: ")
+
+
+DATA = ROOT / "tests" / "data" / "fuzz"
+APP = str(ROOT / "docs" / "examples" / "web.yaml")
+# kspec's own inputs beside manifests: (seed file, command line with {} for the mutant). An
+# Invariant file is read from a directory, so the mutant is written as <dir>/mutant.yaml.
+COMPANIONS = {
+    "policy": (str(DATA / "policy.yaml"), ["validate", "--color", "never", "{}"]),
+    "crd": (str(DATA / "crd.yaml"), ["validate", "--color", "never", "{}"]),
+    "crd-dir": (str(DATA / "crd.yaml"), ["validate", "--color", "never", "--crd-dir", "{dir}", APP]),
+    "rules": (str(DATA / "rule.yaml"), ["validate", "--color", "never", "--rules", "{}", APP]),
+    "config": (str(DATA / "config.yaml"), ["validate", "--color", "never", "--config", "{}", APP]),
+    # Invariant ids go into a process-wide registry (until commands take definitions as values),
+    # so a second in-process run reports the id as taken: run this one in a fresh process.
+    "invariants": (str(DATA / "invariant.yaml"),
+                   ["check", "--engine", "exhaustive", "--depth", "2", "--no-database", "--properties", "{dir}",
+                    str(ROOT / "models" / "check-web")]),
+}
+
+
+def command_line(command: str, path: str) -> list[str]:
+    """The argv that runs ``command`` (a key of COMMANDS or COMPANIONS) on the mutant at ``path``."""
+    if command in COMMANDS:
+        return [*COMMANDS[command], path]
+    directory = str(Path(path).parent)
+    return [a.replace("{}", path).replace("{dir}", directory) for a in COMPANIONS[command][1]]
 
 
 def run_command(command: str, path: str) -> tuple[int, str, str]:
     """Run one command on ``path`` in-process: (exit code, stdout, stderr). Exceptions escape."""
     from kspec.cli import _build_parser
 
-    args = _build_parser().parse_args([*COMMANDS[command], path])
+    args = _build_parser().parse_args(command_line(command, path))
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = args.run(args)
@@ -118,5 +144,7 @@ def unpositioned_errors(stderr: str) -> list[str]:
             continue  # about the whole input, not a line of it
         if line.startswith("kspec place: no Node or NodePool"):
             continue  # a note
+        if line.startswith("kspec validate: error: unknown rule id(s)"):
+            continue  # names the ids, given on the command line or in the config
         bad.append(line)
     return bad

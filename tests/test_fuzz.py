@@ -6,7 +6,7 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from tests.fuzzing import COMMANDS, SEEDS, mutate, run_command, unpositioned_errors
+from tests.fuzzing import COMMANDS, COMPANIONS, SEEDS, mutate, run_command, unpositioned_errors
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
@@ -18,6 +18,21 @@ def test_no_mutant_crashes_a_command(tmp_path, command, seed, rng_seed):
     path = tmp_path / "mutant.yaml"
     path.write_text(text, encoding="utf-8")
     code, _, err = run_command(command, str(path))
+    assert code in (0, 1, 2, 3)
+    assert "internal error" not in err
+    assert not unpositioned_errors(err), err
+
+
+@pytest.mark.parametrize("companion", sorted(set(COMPANIONS) - {"invariants"}))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rng_seed=st.integers(0, 2**32 - 1))
+def test_no_mutant_of_kspec_inputs_crashes(tmp_path, companion, rng_seed):
+    """Mutants of policies, CRDs, Rule files and .kspec.yaml never crash validate; errors are positioned."""
+    seed, _ = COMPANIONS[companion]
+    text = mutate(open(seed, encoding="utf-8").read(), random.Random(rng_seed))
+    path = tmp_path / "mutant.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, _, err = run_command(companion, str(path))
     assert code in (0, 1, 2, 3)
     assert "internal error" not in err
     assert not unpositioned_errors(err), err

@@ -241,6 +241,8 @@ def _crd_schemas(items) -> dict[tuple[str, str, str], tuple[dict, str]]:
         spec = o.get("spec") or {}
         group, kind = spec.get("group"), (spec.get("names") or {}).get("kind")
         for version in spec.get("versions") or []:
+            if not isinstance(version, dict):
+                continue  # a null item (schema validation does not flag it); nothing to run
             schema = (version.get("schema") or {}).get("openAPIV3Schema")
             if schema:
                 out[(group, version.get("name"), kind)] = (schema, m.file)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import attrs
 
-from kspec.reading.nodes import to_python
+from kspec.reading.nodes import Mapping, Scalar, Sequence
 from kspec.validation.findings import SEVERITIES
 
 DEFAULT_FILE = ".kspec.yaml"
@@ -49,33 +49,77 @@ class Config:
 
 
 def load_config(path: str | None) -> Config:
-    """The configuration in ``path`` (or ``./.kspec.yaml``); an empty one when neither exists."""
+    """The configuration in ``path`` (or ``./.kspec.yaml``); an empty one when neither exists.
+    A value of the wrong shape is a ``ConfigError`` at its line, never a fallback."""
     if path is None:
         if not Path(DEFAULT_FILE).is_file():
             return Config()
         path = DEFAULT_FILE
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{path}: {error.strerror}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read: {getattr(error, 'strerror', None) or error}") from None
     from kspec.reading.parser import read_stream
 
     documents, errors = read_stream(text, path, schema="kubernetes")
     if errors:
         raise ConfigError(errors[0].format() if hasattr(errors[0], "format") else str(errors[0]))
     root = documents[0].root if documents else None
-    data = to_python(root) if root is not None else {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}:1:1: the configuration is a mapping with rules: and ignore:")
-    unknown = sorted(set(data) - {"rules", "ignore"})
-    if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)}; expected rules, ignore")
-    rules = data.get("rules") or {}
-    severity = rules.get("severity") or {}
-    bad = {k: v for k, v in severity.items() if v not in SEVERITIES}
-    if bad:
-        raise ConfigError(f"{path}: severity must be one of {', '.join(SEVERITIES)}, not {bad}")
+    if root is None or (isinstance(root, Scalar) and root.value is None):
+        return Config(base=str(Path(path).resolve().parent))
+    top = _mapping(root, "the configuration", ("rules", "ignore"))
+    rules = _mapping(top.get("rules"), "rules", ("enable", "disable", "severity", "paths"))
+    ignore = _mapping(top.get("ignore"), "ignore", ("paths",))
+    severity = {}
+    severity_node = rules.get("severity")
+    for key, value in _mapping(severity_node, "rules.severity", None).items():
+        if value not in SEVERITIES:
+            raise _error(severity_node, f"rules.severity.{key}: must be one of {', '.join(SEVERITIES)}, not {value!r}")
+        severity[key] = value
     base = str(Path(path).resolve().parent)
-    return Config(enable=frozenset(rules.get("enable") or ()), disable=frozenset(rules.get("disable") or ()),
-                  severity=dict(severity), rule_paths=tuple(os.path.join(base, p) for p in rules.get("paths") or ()),
-                  ignore_paths=tuple((data.get("ignore") or {}).get("paths") or ()), base=base)
+    return Config(enable=frozenset(_strings(rules.get("enable"), "rules.enable")),
+                  disable=frozenset(_strings(rules.get("disable"), "rules.disable")),
+                  severity=severity,
+                  rule_paths=tuple(os.path.join(base, p) for p in _strings(rules.get("paths"), "rules.paths")),
+                  ignore_paths=tuple(_strings(ignore.get("paths"), "ignore.paths")), base=base)
+
+
+def _error(node, message: str) -> ConfigError:
+    from kspec.reading.errors import ReadError
+
+    if node is None:
+        return ConfigError(message)
+    return ConfigError(ReadError(message, node.source, node.start).format())
+
+
+def _mapping(node, where: str, keys: tuple[str, ...] | None) -> dict:
+    """A mapping node's entries by key (nodes, or plain values when ``keys`` is None)."""
+    if node is None or (isinstance(node, Scalar) and node.value is None):
+        return {}
+    if not isinstance(node, Mapping):
+        raise _error(node, f"{where}: expected a mapping" + (f" with {', '.join(keys)}" if keys else ""))
+    out = {}
+    for key, value in node.items:
+        name = key.value if isinstance(key, Scalar) else None
+        if not isinstance(name, str):
+            raise _error(key, f"{where}: a key must be a string")
+        if keys is not None and name not in keys:
+            raise _error(key, f"{where}: unknown key {name!r}; expected {', '.join(keys)}")
+        if keys is None and not (isinstance(value, Scalar) and isinstance(value.value, str)):
+            raise _error(value, f"{where}.{name}: expected a string")
+        out[name] = value if keys is not None else value.value
+    return out
+
+
+def _strings(node, where: str) -> list[str]:
+    """A list of strings (a single string is refused: `disable: a-rule` is a mistake for `[a-rule]`)."""
+    if node is None or (isinstance(node, Scalar) and node.value is None):
+        return []
+    if not isinstance(node, Sequence):
+        raise _error(node, f"{where}: expected a list of strings, e.g. [{node.text if isinstance(node, Scalar) else '...'}]")
+    out = []
+    for item in node.items:
+        if not (isinstance(item, Scalar) and isinstance(item.value, str)):
+            raise _error(item, f"{where}: every item must be a string")
+        out.append(item.value)
+    return out

@@ -22,7 +22,7 @@ from kspec.validation.crossobject import Checked, run_cross_object
 from kspec.validation.decoding import decode_findings
 from kspec.validation.findings import RULES, SEVERITY_RANK, Finding, finding_at
 from kspec.validation.limits import run_limits
-from kspec.validation.schema import CrdSchemas, SchemaValidator, object_id
+from kspec.validation.schema import RULE_TYPE, CrdSchemas, SchemaValidator, object_id
 from kspec.validation.semantic import run_semantic
 from kspec.rules.admission import evaluate_policies
 from kspec.rules.ruleset import builtin_rules, evaluate as evaluate_rules
@@ -94,11 +94,12 @@ def validate(loaded: Loaded, options: ValidateOptions = ValidateOptions(),
             continue
         oid = object_id(manifest)
         objects.append((oid, manifest.file))
-        findings += schema.validate(manifest, strict=options.strict, crds=crds)
+        schema_findings = schema.validate(manifest, strict=options.strict, crds=crds)
+        findings += schema_findings
         decoded = decode_manifest(manifest)
         obj = decoded.obj
         problems.append((decoded.problems, oid))
-        if _sound_envelope(decoded.problems):
+        if _sound(decoded.problems, schema_findings):
             sound.append(manifest)
         findings += run_semantic(obj, oid, manifest.node)
         checked.append(Checked(obj=obj, object_id=oid))
@@ -142,10 +143,14 @@ def _is_kubernetes_object(manifest: Manifest) -> bool:
     return api_version is not None or kind is not None
 
 
-def _sound_envelope(problems) -> bool:
-    """Whether an object's identity reads as written (apiVersion, kind, metadata's names,
-    labels and annotations): only such objects go on to policies and rules, which match on
-    them. The others are already errors (their decode problems), never silently passed."""
+def _sound(problems, schema_findings) -> bool:
+    """Whether an object goes on to admission policies, CRD rules and the rule pack, which read
+    it as plain data and match on its identity: only when its identity reads as written
+    (apiVersion, kind, metadata's names, labels and annotations) and the schema found no value
+    of the wrong type (a policy whose `validations` is a string, a CRD whose `versions` is a
+    mapping). The others are already errors, so nothing is silently passed."""
+    if any(f.rule == RULE_TYPE.id for f in schema_findings):
+        return False
     return not any(p.reason != "unserved-api-version"
                    and (p.path in ("apiVersion", "kind", "metadata") or p.path.startswith(_ENVELOPE))
                    for p in problems)

@@ -52,4 +52,13 @@ def test_a_bad_config_is_exit_2(tmp_path, capsys):
     config.write_text("rulez: {}\n")
     (tmp_path / "app.yaml").write_text(DEPLOY)
     assert main(["validate", "--config", str(config), str(tmp_path / "app.yaml")]) == 2
-    assert "unknown key(s) rulez" in capsys.readouterr().err
+    assert "kspec.yaml:1:1: error: the configuration: unknown key 'rulez'" in capsys.readouterr().err
+
+
+def test_a_config_value_of_the_wrong_shape_is_an_error_at_its_line(tmp_path, capsys):
+    """`disable: a-rule` (a string, not a list) is refused at its line, never read letter by letter."""
+    config = tmp_path / "kspec.yaml"
+    config.write_text("rules:\n  disable: liveness-probe-set\n")
+    (tmp_path / "app.yaml").write_text(DEPLOY)
+    assert main(["validate", "--config", str(config), str(tmp_path / "app.yaml")]) == 2
+    assert "kspec.yaml:2:12: error: rules.disable: expected a list of strings" in capsys.readouterr().err
