@@ -230,7 +230,14 @@ def _run_validate(args: argparse.Namespace) -> int:
         loaded = _attrs.evolve(loaded, manifests=tuple(m for m in loaded.manifests if not config.ignored(m.file)),
                                errors=tuple(e for e in loaded.errors if not config.ignored(e.path)),
                                files=tuple(f for f in loaded.files if not config.ignored(f)))
-    crd_manifests = load(args.crd_dir).manifests if args.crd_dir else ()
+    crd_manifests = ()
+    if args.crd_dir:
+        crds = load(args.crd_dir)
+        for error in crds.errors:
+            print(f"kspec validate: error: --crd-dir: {error.format()}", file=sys.stderr)
+        if crds.errors:
+            return EXIT_INPUT
+        crd_manifests = crds.manifests
     options = ValidateOptions(strict=args.strict, kubernetes_version=args.kubernetes_version,
                               disable=disabled, min_severity=args.severity, rules=user_rules, enable=enabled)
     result = validate(loaded, options, crd_manifests)

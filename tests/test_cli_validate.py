@@ -127,3 +127,13 @@ def test_list_rules_prints_every_rule(capsys):
     from kspec.validation.findings import RULES
     code, out, _ = run(capsys, "--list-rules")
     assert code == 0 and all(rule.id in out for rule in RULES)
+
+
+def test_a_missing_crd_dir_is_a_usage_error(tmp_path, capsys):
+    """--crd-dir that does not exist is exit 2 naming it, not silently no CRDs."""
+    from kspec.cli import main
+
+    (tmp_path / "app.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    assert main(["validate", "--crd-dir", str(tmp_path / "nope"), str(tmp_path / "app.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "--crd-dir" in err and "nope" in err and "no such file or directory" in err
