@@ -132,3 +132,14 @@ def test_a_timestamp_from_a_cluster_dump_is_not_a_problem():
     (deployment, *_), _ = load_text(text, "app.yaml")
     found = decode_manifest(deployment)
     assert not found.problems and found.obj.metadata.creation_timestamp is None
+
+
+@pytest.mark.parametrize("command", ["simulate", "place", "check"])
+def test_model_commands_refuse_what_the_api_server_rejects(tmp_path, capsys, command):
+    """A selector that misses its template (the API server refuses it) is exit 2 at its line:
+    the model never runs a controller that can never count its own pods."""
+    path = _write(tmp_path, _mutated("metadata: {labels: {app: web}}", "metadata: {labels: {app: webb}}"))
+    extra = ["--max-examples", "1", "--no-database"] if command == "check" else []
+    assert main([command, *extra, path]) == 2
+    err = capsys.readouterr().err
+    assert "app.yaml:8:" in err and "selector-mismatch" in err, err

@@ -43,8 +43,29 @@ def load_model_input(paths: Iterable[str], *, stdin: TextIO | None = None) -> Mo
         if decoded.problems:
             errors += [problem.to_read_error() for problem in decoded.problems]
             continue
+        refused = _rejected_by_the_api_server(decoded.obj, manifest)
+        if refused:
+            errors += refused
+            continue
         objects.append(decoded.obj)
     return ModelInput(objects=tuple(objects), errors=tuple(errors), notes=tuple(notes))
+
+
+def _rejected_by_the_api_server(obj, manifest) -> list[ReadError]:
+    """The API server's validation errors for ``obj`` (``kspec validate``'s semantic checks of
+    severity error): the model runs only objects the API server would accept, so a
+    DaemonSet whose selector misses its template never spins up pods it cannot count."""
+    from kspec.validation.schema import object_id
+    from kspec.validation.semantic import run_semantic
+
+    errors = []
+    for finding in run_semantic(obj, object_id(manifest), manifest.node):
+        if finding.severity == "error":
+            error = ReadError(f"{finding.message} [{finding.rule}]", path=finding.file, line=finding.line,
+                              column=finding.column)
+            error.excerpt = manifest.node.source.line_text(finding.line)
+            errors.append(error)
+    return errors
 
 
 def load_objects(paths: Iterable[str]) -> tuple[list, list[ReadError]]:
