@@ -18,11 +18,15 @@ kubectl decodes them (``source.decode``: UTF-8, or UTF-16 with a byte-order mark
 
 from __future__ import annotations
 
-import fcntl
 import os
 import stat
 import sys
 from typing import Iterable, TextIO
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no named pipes to wait on either
+    fcntl = None
 
 import attrs
 
@@ -256,17 +260,22 @@ def _read_text(path: str, stdin: TextIO | None, *, pipes: bool = True) -> str:
         raise ReadError(f"cannot read: {error.strerror or error}", path=name) from None
 
 
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+               | getattr(os, "O_BINARY", 0))
+
+
 def _read_bytes(path: str, *, pipes: bool) -> bytes:
     """A file's bytes. Opened without blocking (opening a named pipe would otherwise wait
     for a writer), and refused unless it is a regular file (or a pipe, with ``pipes``)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(path, _OPEN_FLAGS)
     try:
         problem = _not_regular(os.fstat(fd).st_mode, pipes=pipes)
         if problem:
             raise ReadError(problem, path=path)
         # Blocking reads from here: a pipe with a writer is read to its end; a pipe with
         # no writer reads as empty at once.
-        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        if fcntl is not None:
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb", closefd=True) as handle:
             fd = -1
             return handle.read()
