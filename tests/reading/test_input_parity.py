@@ -32,8 +32,7 @@ def first_error(text: str, **kw) -> ReadError:
     ("a: \ufffe\n", 1, 4, "U+FFFE"),
 ])
 def test_control_characters_are_refused_at_their_position(text, line, column, code):
-    """Characters go-yaml v2's reader refuses ("control characters are not allowed") are an
-    error at their line and column, even in comments and quoted values."""
+    """Control characters go-yaml v2 refuses are an error at their line:column, even in comments and quotes."""
     error = first_error(text)
     assert error.message.startswith(f"control character {code} is not allowed")
     assert (error.line, error.column) == (line, column)
@@ -80,8 +79,7 @@ def test_a_control_character_between_documents_is_reported():
     ("a: |-\n  l1\u2029", {"a": "l1"}),
 ])
 def test_nel_ls_ps_are_line_breaks_as_in_go_yaml_v2(text, expected):
-    """NEL, LS and PS break lines as in libyaml/go-yaml v2 (YAML 1.1), LS/PS kept in values;
-    each expected value is what libyaml (PyYAML's CSafeLoader) reads."""
+    """NEL, LS and PS break lines as in go-yaml v2, LS/PS kept in values (expected = libyaml's reading)."""
     assert value(text) == expected
 
 
@@ -94,9 +92,7 @@ def test_positions_after_ls_count_it_as_a_line_break():
 # -- !!binary -----------------------------------------------------------------------------
 
 def test_binary_scalars_decode_to_their_bytes_as_a_string():
-    """!!binary is base64-decoded as go-yaml v2 decodes it into interface{}: a string of the bytes
-    (line breaks in the base64 ignored; bytes that are not UTF-8 become U+FFFD, as in the JSON
-    the API server receives)."""
+    """!!binary decodes to a string of its bytes as go-yaml v2 does (non-UTF-8 bytes become U+FFFD)."""
     text = "a: !!binary aGVsbG8=\nb: !!binary |\n  aGVs\n  bG8=\nc: !!binary /w==\nd: !!binary ''\n"
     assert value(text) == {"a": "hello", "b": "hello", "c": "\ufffd", "d": ""}
 
@@ -117,8 +113,7 @@ def test_binary_stays_text_in_the_core_schema():
 # -- quoted continuation lines --------------------------------------------------------------
 
 def test_quoted_continuation_less_indented_than_its_key_reads_as_go_yaml_reads_it():
-    """libyaml does not check the indentation of a quoted scalar's continuation lines, so kubectl
-    accepts this; kspec reads it the same and the next key still belongs to its mapping."""
+    """A quoted value continued left of its key reads as in kubectl (libyaml does not check it)."""
     text = ("metadata:\n  annotations:\n    a: \"first\n  second\"\n    b: 'x\ny'\n    c: z\n")
     assert value(text) == {"metadata": {"annotations": {"a": "first second", "b": "x y", "c": "z"}}}
 
@@ -147,8 +142,7 @@ def test_utf16_and_utf8_with_a_byte_order_mark_are_read(tmp_path, bom, codec):
 
 
 def test_invalid_utf8_is_reported_at_its_line_and_column(tmp_path):
-    """A byte that is not UTF-8 is an error at the line and column it stands at, counted from the
-    text before it, and the excerpt shows it as an escape."""
+    """A byte that is not UTF-8 is an error at its line:column, shown as an escape in the excerpt."""
     path = tmp_path / "latin1.yaml"
     path.write_bytes(b"apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: caf\xe9\r\n")
     (error,) = load([str(path)]).errors

@@ -50,8 +50,7 @@ def test_a_named_pipe_in_a_directory_is_skipped_with_a_message(tmp_path):
 
 @needs_fifo
 def test_a_named_pipe_named_directly_with_no_writer_does_not_block(tmp_path):
-    """A FIFO given on the command line is opened without waiting for a writer: with none, it
-    reads as empty at once (with one, as for `kspec validate <(helm template ...)`, it is read)."""
+    """A FIFO named on the command line with no writer reads as empty at once instead of blocking."""
     os.mkfifo(tmp_path / "x.yaml")
     assert load_in_subprocess([tmp_path / "x.yaml"]) == {"names": [], "errors": []}
 
@@ -79,8 +78,7 @@ def test_devices_named_directly_are_skipped():
 
 
 def test_symbolic_links_out_of_the_tree_are_not_followed(tmp_path):
-    """A link leading outside the directory being read is reported by name and not read;
-    links within it are read."""
+    """Links out of the directory being read are reported by name and not read; links within it are read."""
     write(tmp_path / "outside" / "secret.yaml", POD.format(name="secret"))
     tree = tmp_path / "tree"
     write(tree / "a.yaml", POD.format(name="a"))

@@ -82,8 +82,8 @@ def test_ordinary_anchors_and_merges_are_accepted():
 
 
 def test_the_99_percent_ratio_decides_to_the_alias():
-    """go-yaml's ratio, not a fixed alias count, decides: a 1,000-item anchor may be used 110
-    times (110,110 of 111,226 decodes come from aliases: 0.98996), the 111th use is refused."""
+    """go-yaml's ratio decides: a 1,000-item anchor may be used 110 times, the 111th use is refused."""
+    # 110 uses: 110,110 of 111,226 decodes come from aliases (0.98996 <= 0.99); 111: 0.99005.
     def text(uses):
         return "a: &a [" + ",".join(["x"] * 1000) + "]\nb: [" + ",".join(["*a"] * uses) + "]\n"
     assert not read_stream(text(110), "ok.yaml")[1]
@@ -156,8 +156,7 @@ def _random_document(rng: random.Random) -> str:
 
 
 def test_alias_accounting_matches_a_literal_go_yaml_decode(monkeypatch):
-    """kspec's shortcut (an alias's expanded size added at once) fails exactly where go-yaml's
-    node-by-node count fails, on random documents around the 99 % ratio."""
+    """kspec's shortcut count fails exactly where go-yaml's node-by-node count fails, on random documents."""
     captured = {}
     monkeypatch.setattr(limits, "finish", lambda root, expansion, source, depth: captured.update(
         root=root, expansion=expansion))
@@ -198,8 +197,7 @@ SHAPES = {
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_ten_thousand_deep_nesting_ends_quickly_at_the_level_past_the_limit(shape):
-    """10,000-deep nesting in flow and block styles is a depth error at the collection that
-    goes past the limit, found in well under a second (no RecursionError, nothing quadratic)."""
+    """10,000-deep flow or block nesting is a quick depth error at the collection past the limit."""
     text, where = SHAPES[shape]
     documents, errors, seconds = timed(text)
     assert seconds < 1.5, seconds
@@ -222,8 +220,7 @@ def test_nesting_at_the_limit_reads_and_converts():
 
 
 def test_nodes_nested_deeper_than_the_scanner_levels_are_caught_exactly():
-    """Sequences indented at their key's column and [k: v] pairs nest two nodes per level;
-    the limit applies to the nodes, reported at the first one past it."""
+    """Nodes nested two per scanner level (indentless sequences, [k: v]) hit the limit at the exact node."""
     pairs = "[a: " * 200 + "1" + "]" * 200       # 400 nodes deep in 200 brackets
     error = read_error(pairs)
     assert (error.line, error.column) == (1, 4 * (MAX_DEPTH // 2) + 1)
