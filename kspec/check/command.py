@@ -11,7 +11,7 @@ import sys
 
 from kspec.reading.errors import ReadError
 
-EXIT_OK, EXIT_VIOLATION, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_VIOLATION, EXIT_INPUT, EXIT_NO_VERDICT = 0, 1, 2, 3
 
 
 def load_objects(paths) -> tuple[list, list[ReadError]]:
@@ -27,7 +27,8 @@ def _error(message: str) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from kspec.check.engine import CheckInputError, CheckOptions, all_properties, check
+    from kspec.check.engine import CheckInputError, CheckLimitError, CheckOptions, all_properties, check
+    from kspec.check.setup import check_errors
     from kspec.reports import check as report
 
     if args.properties:
@@ -53,6 +54,11 @@ def run_check(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     if not objects:
         return _error(f"no Kubernetes objects found in {' '.join(args.paths)}")
+    errors = check_errors(objects)
+    for error in errors:
+        print(error.format(), file=sys.stderr)
+    if errors:
+        return EXIT_INPUT
     progress = None
     if sys.stderr.isatty():
         def progress(line: str) -> None:
@@ -68,8 +74,17 @@ def run_check(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     except CheckInputError as error:
         return _error(str(error))
+    except CheckLimitError as error:
+        print(f"kspec check: no verdict: {error}", file=sys.stderr)
+        return EXIT_NO_VERDICT
     finally:
         if progress is not None:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
-    print(report.render_json(result) if args.format == "json" else report.render_text(result))
+    if args.format == "json":
+        print(report.render_json(result))
+    else:
+        text = report.render_text(result)
+        print(f"no verdict: {result.reason}\n{text}" if result.result == "no-verdict" else text)
+    if result.result == "no-verdict":
+        return EXIT_NO_VERDICT
     return EXIT_VIOLATION if result.result == "violation" else EXIT_OK

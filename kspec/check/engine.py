@@ -36,6 +36,11 @@ class CheckInputError(Exception):
     option); the CLI prints it and exits 2. Mistakes in a Scenario are ``ReadError``s."""
 
 
+class CheckLimitError(Exception):
+    """No exploration possible within a bound (``start: settled`` on an input the fair
+    scheduler does not settle within ``settle_steps``); the CLI prints it and exits 3."""
+
+
 @attrs.frozen(kw_only=True)
 class CheckOptions:
     """What to explore and how far.
@@ -106,7 +111,9 @@ class Stats:
 @attrs.frozen(kw_only=True)
 class CheckResult:
     """``result`` is "pass" when every checked property held in everything explored within
-    ``bounds`` (never a claim beyond them), "violation" otherwise."""
+    ``bounds`` (never a claim beyond them), "violation" when one broke, "no-verdict" when
+    none broke but an ``eventually`` property could not be judged because a fair run did not
+    settle within ``settle_steps`` (``reason`` says where; the CLI exits 3)."""
 
     result: str
     engine: str
@@ -118,9 +125,10 @@ class CheckResult:
     seed: int | None = None
     # bound reached before every path was finished (exhaustive: frontier states at depth)
     complete: bool = False
+    reason: str = ""
 
     def to_json(self) -> dict:
-        return {"result": self.result, "engine": self.engine, "bounds": dict(self.bounds),
+        return {"result": self.result, "reason": self.reason, "engine": self.engine, "bounds": dict(self.bounds),
                 "stats": self.stats.to_json(), "properties": list(self.properties), "faults": list(self.faults),
                 "seed": self.seed, "complete": self.complete,
                 "violations": [v.to_json() for v in self.violations]}

@@ -24,7 +24,7 @@ import time
 from collections import deque
 
 from kspec.check.engine import CheckResult, Stats, ViolationReport
-from kspec.check.explore import Explorer, World, settle_line
+from kspec.check.explore import Explorer, World, no_verdict_reason, settle_line
 from kspec.check.replay import replay_command
 from kspec.check.setup import Problem
 from kspec.check.trace import TraceStep, numbered
@@ -88,7 +88,9 @@ def explore(problem: Problem) -> CheckResult:
             options.progress(f"depth {depth}: {transitions} states explored, {len(parents)} distinct, "
                              f"{len(parents) / (now - started):.0f}/s")
     elapsed = time.monotonic() - started
-    return CheckResult(result="violation" if found else "pass", engine="exhaustive",
+    reason = "" if found else no_verdict_reason(explorer)
+    return CheckResult(result="violation" if found else "no-verdict" if reason else "pass", engine="exhaustive",
+                       reason=reason,
                        bounds={"depth": problem.depth, "history": options.history,
                                "settle_steps": options.settle_steps, "symmetry": options.symmetry,
                                "start": problem.start},

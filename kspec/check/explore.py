@@ -38,6 +38,10 @@ from kspec.model.state import ClusterState
 from kspec.model.store import Update, UpdateStatus, apply, describe
 
 _CACHE_LIMIT = 200_000
+# writes kept in the reconcile memo: a sync may offer hundreds of distinct creations (an
+# Indexed Job or a Parallel StatefulSet short of 500 pods), so the memo is bounded by the
+# writes it holds as well as by its entries
+_RECONCILE_WRITES = 100_000
 
 
 @attrs.frozen(cache_hash=True)
@@ -78,6 +82,8 @@ class Settled:
     violations: tuple[Violation, ...]
     # the API server's refusals during the fair run, latest last ("Pod/ns/x: exceeded quota ...")
     refusals: tuple[str, ...] = ()
+    # actors still writing when the run was cut at settle_steps (not converged)
+    still_changing: tuple[str, ...] = ()
 
 
 class Explorer:
@@ -93,9 +99,13 @@ class Explorer:
         self.transition_props = problem.of_kind("transition")
         self.eventually_props = problem.of_kind("eventually")
         self._reconciles: dict = {}
+        self._reconcile_writes = 0
         self._wakeups: dict = {}
         self._verdicts: dict = {}
         self._settled: dict = {}
+        # the first fair run that did not settle within settle_steps: from then on no
+        # ``eventually`` verdict can be "pass", so no further fair run is made
+        self.unsettled: Settled | None = None
 
     # --- worlds -----------------------------------------------------------------------
 
@@ -108,10 +118,12 @@ class Explorer:
         key = (index, view)
         found = self._reconciles.get(key)
         if found is None:
-            if len(self._reconciles) > _CACHE_LIMIT:
+            if len(self._reconciles) > _CACHE_LIMIT or self._reconcile_writes > _RECONCILE_WRITES:
                 self._reconciles.clear()
+                self._reconcile_writes = 0
             found = tuple(dict.fromkeys(self.actors[index].reconcile(view)))
             self._reconciles[key] = found
+            self._reconcile_writes += len(found)
         return found
 
     def _wakeup(self, state: ClusterState) -> int | None:
@@ -266,30 +278,47 @@ class Explorer:
 
     def settle(self, world: World) -> Settled:
         """The fair deterministic run (``kspec.model.run``) from ``world`` with the scripted
-        events still to come, and the ``eventually`` verdicts on where it settles."""
+        events still to come, and the ``eventually`` verdicts on where it settles.
+
+        A run cut at ``settle_steps`` gives no verdict (not a violation: nothing was seen to
+        break, and a livelock cannot be told from slow progress inside the bound); the first
+        such run is kept in ``unsettled``, and after it no fair run is made at all (a "pass"
+        is no longer possible, and an input that never settles, ``replicas: 1000000000``,
+        would otherwise cost a full ``settle_steps`` run at the end of every trace).
+        Violations of ``eventually`` properties found before it are reported as usual."""
         key = (world.state, world.scripted)
         found = self._settled.get(key)
         if found is not None:
             return found
-        if not self.eventually_props:
-            found = Settled(world.state, True, 0, ())
-        else:
-            result = run(world.state, self.actors, self.events[world.scripted:],
-                         max_steps=self.problem.options.settle_steps)
-            if result.converged:
-                violations = tuple(v for p in self.eventually_props for v in p.check(result.state))
-            else:
-                changing = ", ".join(result.still_changing)
-                violations = tuple(Violation(p.id, "", f"the cluster did not settle within {result.steps} steps of "
-                                                       f"fair scheduling (still changing: {changing}), so this "
-                                                       f"cannot be established") for p in self.eventually_props)
-            refused = dict.fromkeys(f"{s.actor} {s.action} {s.object}: {s.message}" for s in result.timeline
-                                    if not s.ok and s.message)
-            found = Settled(result.state, result.converged, result.steps, violations, tuple(refused)[-3:])
+        if not self.eventually_props or self.unsettled is not None:
+            return Settled(world.state, self.unsettled is None, 0, ())
+        result = run(world.state, self.actors, self.events[world.scripted:],
+                     max_steps=self.problem.options.settle_steps)
+        violations: tuple[Violation, ...] = ()
+        if result.converged:
+            violations = tuple(v for p in self.eventually_props for v in p.check(result.state))
+        refused = dict.fromkeys(f"{s.actor} {s.action} {s.object}: {s.message}" for s in result.timeline
+                                if not s.ok and s.message)
+        found = Settled(result.state, result.converged, result.steps, violations, tuple(refused)[-3:],
+                        result.still_changing)
+        if not result.converged:
+            self.unsettled = found
         if len(self._settled) > _CACHE_LIMIT:
             self._settled.clear()
         self._settled[key] = found
         return found
+
+
+def no_verdict_reason(explorer: Explorer) -> str:
+    """Why the ``eventually`` properties got no verdict (empty when they all did)."""
+    settled = explorer.unsettled
+    if settled is None:
+        return ""
+    ids = ", ".join(p.id for p in explorer.eventually_props)
+    changing = ", ".join(settled.still_changing) or "?"
+    return (f"{ids} could not be judged: a fair run did not settle within {settled.steps} steps "
+            f"(settle_steps; still changing: {changing}); state and transition properties held in "
+            f"everything explored")
 
 
 def settle_line(number: int, settled: Settled) -> TraceStep:

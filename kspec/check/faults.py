@@ -55,6 +55,9 @@ EVENT_FAULTS = ("nodeFailure", "nodeRecovery", "podCrash", "readinessFlip", "evi
 FAULT_TYPES = EVENT_FAULTS + VIEW_FAULTS + ("writeConflict", "controllerRestart")
 SCALABLE = ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController")
 _OPTIONS = {"type", "max", "nodes", "target", "replicas", "image", "container"}
+# the options each type reads besides type and max: any other is an error, not ignored
+_TYPE_OPTIONS = {"nodeFailure": {"nodes"}, "nodeRecovery": {"nodes"}, "scale": {"target", "replicas"},
+                 "imageUpdate": {"target", "image", "container"}}
 
 
 @attrs.frozen(kw_only=True)
@@ -253,14 +256,71 @@ def _error(node, message: str) -> ReadError:
     return ReadError(message, node.source, node.start)
 
 
-def parse_faults(node) -> tuple[FaultSpec, ...]:
+def parse_faults(node, objects=None) -> tuple[FaultSpec, ...]:
     """A Scenario's ``spec.faults`` (a Sequence node) as fault specs; mistakes are
-    ``ReadError``s at their line."""
+    ``ReadError``s at their line. With ``objects`` (the whole input), a ``target`` or a node
+    in ``nodes`` that cannot exist in a run of it is one too (``fault_target_errors``)."""
+    errors = fault_errors(node, objects)
+    if errors:
+        raise errors[0]
+    return tuple(_fault(item) for item in node.items) if node is not None else ()
+
+
+def fault_errors(node, objects=None) -> list[ReadError]:
+    """Every mistake in a Scenario's ``spec.faults`` (``parse_faults`` raises the first)."""
     if node is None:
-        return ()
+        return []
     if not isinstance(node, Sequence):
-        raise _error(node, "'faults' must be a list of fault types, e.g. [nodeFailure, podCrash]")
-    return tuple(_fault(item) for item in node.items)
+        return [_error(node, "'faults' must be a list of fault types, e.g. [nodeFailure, podCrash]")]
+    errors: list[ReadError] = []
+    items, specs = [], []
+    for item in node.items:
+        try:
+            specs.append(_fault(item))
+            items.append(item)
+        except ReadError as error:
+            errors.append(error)
+    if objects is not None:
+        errors += fault_target_errors(items, tuple(specs), objects)
+    return sorted(errors, key=lambda e: (e.line, e.column))
+
+
+def fault_target_errors(items: list, specs: tuple[FaultSpec, ...], objects) -> list[ReadError]:
+    """The faults written as ``items`` (read as ``specs``) whose ``target`` or ``nodes`` name something
+    that cannot exist in a run of ``objects``, checked as Scenario events' targets are
+    (``kspec.model.scenario``: nodes exactly, input objects exactly, generated names by
+    pattern). Objects and Nodes the Scenario's ``apply`` events create count as existing."""
+    from kspec.api.others import Scenario
+    from kspec.model.scenario import Inventory, scenario_events, target_problem
+    from kspec.model.events import ApplyObject
+
+    inventory = Inventory(objects)
+    for scenario in (o for o in objects if isinstance(o, Scenario)):
+        try:
+            applied = [e.obj for e in scenario_events(scenario) if isinstance(e, ApplyObject)]
+        except ReadError:
+            applied = []  # reported with the events
+        for obj in applied:
+            inventory.add(obj)
+    errors: list[ReadError] = []
+    for item, spec in zip(items, specs):
+        if not isinstance(item, Mapping):
+            continue
+        for index, name in enumerate(spec.nodes):
+            problem = inventory.node_problem(name)
+            if problem:
+                nodes = item.get("nodes")
+                at = nodes.items[index] if isinstance(nodes, Sequence) and index < len(nodes.items) else item
+                errors.append(_error(at, problem))
+        if spec.target:
+            parts = spec.target.split("/")
+            kind, namespace, name = (parts[0], "", parts[1]) if len(parts) == 2 else parts
+            event = "Scale" if spec.type == "scale" else "ImageUpdate"
+            problem = target_problem(inventory, item.get("target"), event, kind, namespace, name,
+                                     spec.container or None, item.get("container"))
+            if problem is not None:
+                errors.append(problem)
+    return errors
 
 
 def _known(item, name) -> str:
@@ -285,6 +345,11 @@ def _fault(item) -> FaultSpec:
     if type_node is None or not isinstance(data.get("type"), str):
         raise _error(item, "this fault needs 'type', e.g. {type: podCrash, max: 2}")
     spec = default_spec(_known(type_node, data["type"]))
+    for key in data:
+        if key not in ("type", "max") and key not in _TYPE_OPTIONS.get(spec.type, ()):
+            allowed = sorted(_TYPE_OPTIONS.get(spec.type, ()))
+            what = f"takes only {', '.join(allowed)} (and max)" if allowed else "takes no option but max"
+            raise _error(item.get(key) or item, f"fault {spec.type} {what}; {key!r} would be ignored")
     changes: dict = {}
     if "max" in data:
         value = data["max"]

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from kspec.check.engine import CheckResult, Stats, ViolationReport
-from kspec.check.explore import Explorer, settle_line
+from kspec.check.explore import Explorer, no_verdict_reason, settle_line
 from kspec.check.replay import replay_command
 from kspec.check.setup import Problem
 from kspec.check.trace import TraceStep
@@ -106,7 +106,9 @@ def explore(problem: Problem) -> CheckResult:
                                       message=found.violation.message, trace=found.trace, kind=found.kind,
                                       replay=replay_command(problem, seed=seed)),)
     elapsed = time.monotonic() - started
-    return CheckResult(result="violation" if violations else "pass", engine="random",
+    reason = "" if violations else no_verdict_reason(explorer)
+    return CheckResult(result="violation" if violations else "no-verdict" if reason else "pass", engine="random",
+                       reason=reason,
                        bounds={"depth": problem.depth, "max_examples": problem.max_examples,
                                "history": options.history, "settle_steps": options.settle_steps,
                                "start": problem.start},

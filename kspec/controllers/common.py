@@ -28,12 +28,14 @@ def burst(count: int, limit: int) -> int:
     Upstream then creates those pods with ``slowStartBatch`` (batches of 1, 2, 4, ...,
     doubling while every call of a batch succeeds; after a batch with a failure the remaining
     batches are skipped and the next sync starts again at 1). In the model a sync's writes are
-    a list the runner applies one per step, re-reading the state in between; a write the API
-    server refuses is skipped until the state changes (``kspec.model.run``), and a set's
-    creations are one identical ``Create`` (the name is generated), so the first refused
-    creation ends the batch and the next sync after a change starts over, which is what
-    ``slowStartBatch`` does. Batch sizes themselves are not observable in a one-write-per-step
-    model: ``slow_start_batches`` gives them for reference and tests."""
+    a list the runner applies one per step, re-syncing in between (what expectations amount
+    to), and a write the API server refuses is skipped until the state changes
+    (``kspec.model.run``). A ReplicaSet's or a non-indexed Job's creations are one identical
+    ``Create`` (the name is generated), so its first refused creation ends the batch and the
+    next sync after a change starts over, as ``slowStartBatch`` does. DEVIATION(upstream): the
+    distinct creations of an Indexed Job or a DaemonSet (one per index or node) are each tried
+    once before the runner gives up on them, not cut after the first refusal. Batch sizes are
+    not observable in a one-write-per-step model; ``slow_start_batches`` gives them."""
     return max(min(count, limit), 0)
 
 

@@ -4,7 +4,13 @@ the store, so it gets a uid, a resourceVersion and a creation time like any writ
 
 Default cluster (when the input has no Node and no NodePool): three nodes ``node-0`` ..
 ``node-2``, each with 4 CPUs, 16Gi of memory and room for 110 pods, in zones ``zone-a``,
-``zone-b`` and ``zone-c``.
+``zone-b`` and ``zone-c``. A NodePool of ``count: 0`` (and no other node) is a cluster of
+no nodes, as written, not the default cluster.
+
+Size: NodePools may bring the cluster to at most ``MAX_NODES`` (5,000) nodes, Nodes given as
+objects included: Kubernetes' documented limit for one cluster ("Considerations for large
+clusters": no more than 5,000 nodes). A count beyond it, or below 0, is a ``ReadError`` at the
+count (``node_pool_errors``), found before any node is built.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Iterable
 import attrs
 
 from kspec.api import core, others
+from kspec.api.decode import nearest_node
 from kspec.api.meta import ObjectMeta
 from kspec.api.quantity import Quantity
 from kspec.api.resources import ResourceList
@@ -21,6 +28,7 @@ from kspec.api.status import Condition, set_condition
 from kspec.api.types import FrozenMap
 from kspec.model.state import ClusterState
 from kspec.model.store import Create, apply
+from kspec.reading.errors import ReadError
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
 HOSTNAME_LABEL = "kubernetes.io/hostname"
@@ -28,6 +36,37 @@ HOSTNAME_LABEL = "kubernetes.io/hostname"
 DEFAULT_NODES = 3
 DEFAULT_ALLOCATABLE = {"cpu": "4", "memory": "16Gi", "pods": "110"}
 DEFAULT_ZONES = ("zone-a", "zone-b", "zone-c")
+MAX_NODES = 5_000
+
+
+def node_pool_errors(objects: Iterable[object]) -> list[ReadError]:
+    """A ``ReadError`` at the ``count`` of every NodePool that is negative or that takes the
+    cluster past ``MAX_NODES`` nodes (counting the Nodes of the input and the pools before it,
+    in input order). Looks at counts only: nothing is built."""
+    objects = list(objects)
+    total = sum(1 for o in objects if isinstance(o, core.Node))
+    errors = []
+    for pool in (o for o in objects if isinstance(o, others.NodePool)):
+        count = pool.spec.count
+        where = nearest_node(pool, "spec", "count")
+        name = pool.metadata.name
+        if count < 0:
+            errors.append(_error(where, f"NodePool {name}: count must be 0 or more, not {count}"))
+        elif count > MAX_NODES - total:
+            limit = f"kspec models at most {MAX_NODES:,} nodes in a cluster (Kubernetes' documented limit)"
+            if total:
+                errors.append(_error(where, f"NodePool {name}: count {count:,} with the {total:,} nodes before it "
+                                            f"makes {total + count:,}; {limit}, so at most "
+                                            f"{max(MAX_NODES - total, 0):,} here"))
+            else:
+                errors.append(_error(where, f"NodePool {name}: count {count:,} is too many; {limit}"))
+        else:
+            total += count
+    return errors
+
+
+def _error(node, message: str) -> ReadError:
+    return ReadError(message, node.source, node.start) if node is not None else ReadError(message)
 
 
 def expand_node_pool(pool: others.NodePool) -> list[core.Node]:
@@ -68,12 +107,17 @@ def initial_state(objects: Iterable[object]) -> ClusterState:
     """A cluster holding ``objects`` (decoded), with nodes from Nodes/NodePools or the default cluster.
 
     kspec's own kinds other than NodePool (Scenario) are not cluster objects and are left out.
+    Raises the first of ``node_pool_errors`` (a ``ReadError``) before building anything.
     """
     objects = list(objects)
+    errors = node_pool_errors(objects)
+    if errors:
+        raise errors[0]
     nodes = [o for o in objects if isinstance(o, core.Node)]
-    for pool in (o for o in objects if isinstance(o, others.NodePool)):
+    pools = [o for o in objects if isinstance(o, others.NodePool)]
+    for pool in pools:
         nodes += expand_node_pool(pool)
-    if not nodes:
+    if not nodes and not pools:
         nodes = default_nodes()
     state = ClusterState()
     for index, node in enumerate(sorted(nodes, key=lambda n: n.metadata.name)):

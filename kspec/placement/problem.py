@@ -7,6 +7,13 @@ ordinals), Jobs (``parallelism``, at most ``completions``) and DaemonSets (one p
 to each node that should run it). Objects that run no pod continuously (CronJobs) are
 reported in ``skipped``, never silently dropped. Pods go through the store's admission
 (LimitRange defaults, ``requests`` defaulted from ``limits``) as in the cluster model.
+
+Size: at most ``MAX_PODS`` (150,000) pods, Kubernetes' documented limit for one cluster
+("Considerations for large clusters": no more than 150,000 pods; the nodes are bounded by
+``kspec.model.cluster.MAX_NODES``). The pods each object asks for are counted before any is
+built; past the limit ``build`` raises ``TooManyPods`` at the count that crosses it (the
+``replicas`` of a ``replicas: 1000000000`` Deployment), and ``kspec place`` answers with no
+verdict (exit 3): the input is valid Kubernetes, kspec just does not answer for it.
 """
 
 from __future__ import annotations
@@ -22,9 +29,16 @@ from kspec.controllers.noderesources import capacity_vector, request_vector
 from kspec.controllers.nodeplugins import node_taints, static_filter
 from kspec.model.cluster import initial_state
 from kspec.model.state import ClusterState, object_ref
+from kspec.reading.errors import ReadError
 
 ZONE = "topology.kubernetes.io/zone"
 HOSTNAME = "kubernetes.io/hostname"
+MAX_PODS = 150_000
+
+
+class TooManyPods(ReadError):
+    """The input asks for more than ``MAX_PODS`` pods: no placement question is answered
+    (``kspec place`` exits 3). Positioned at the count that crosses the limit."""
 
 
 @attrs.frozen
@@ -175,6 +189,8 @@ def build(objects: Iterable[object]) -> Problem:
             pods.append(PodToPlace(key=f"{pod.metadata.namespace or 'default'}/{pod.metadata.name}", pod=pod,
                                    workload=ref, requests=dict(request_vector(pod)), fixed=fixed_of(pod)))
 
+    plan = []  # (declared object, stored object, pods it asks for, daemon nodes)
+    total = 0
     for declared_obj in objects:  # input order: the order a user applies them, kube-scheduler's queue order
         meta = getattr(declared_obj, "metadata", None)
         if meta is None or declared_obj.kind in ("Node", "NodePool", "Scenario"):
@@ -184,40 +200,76 @@ def build(objects: Iterable[object]) -> Problem:
         if obj is None:
             continue
         kind = obj.kind
+        if kind == "CronJob":
+            skipped.append(f"{object_ref(obj)}: runs Jobs on a schedule, not continuously; not placed")
+            continue
+        daemon_nodes = ([n for n in nodes if daemonset.node_should_run_daemon_pod(n, obj)[0]]
+                        if kind == "DaemonSet" else [])
+        wanted = pods_wanted(obj, daemon_nodes)
+        if wanted is None:
+            continue
+        count, path = wanted
+        total += count
+        if total > MAX_PODS:
+            raise _too_many(declared_obj, obj, count, total, path)
+        plan.append((obj, count, daemon_nodes))
+    for obj, count, daemon_nodes in plan:
+        kind = obj.kind
         if kind == "Pod":
-            if obj.metadata.owner_references or obj.status.phase in ("Succeeded", "Failed"):
-                continue
             add(obj, [obj], lambda pod: pod.spec.node_name or None)
-        elif kind in ("Deployment", "ReplicaSet", "ReplicationController"):
-            if kind == "ReplicaSet" and obj.metadata.controller_ref() is not None:
-                continue
-            if obj.spec.template is None:
-                continue
-            replicas = obj.spec.replicas if obj.spec.replicas is not None else 1
-            add(obj, _workload_pods(obj, replicas, (f"{obj.metadata.name}-{i}" for i in range(replicas))))
+        elif kind in ("Deployment", "ReplicaSet", "ReplicationController", "Job"):
+            add(obj, _workload_pods(obj, count, (f"{obj.metadata.name}-{i}" for i in range(count))))
         elif kind == "StatefulSet":
             start = obj.spec.ordinals.start
-            add(obj, _workload_pods(obj, obj.spec.replicas,
-                                    (f"{obj.metadata.name}-{i}" for i in range(start, start + obj.spec.replicas))))
-        elif kind == "Job":
-            want = obj.spec.parallelism if obj.spec.completions is None else min(obj.spec.parallelism,
-                                                                                   obj.spec.completions)
-            if obj.spec.suspend:
-                want = 0
-            add(obj, _workload_pods(obj, want, (f"{obj.metadata.name}-{i}" for i in range(want))))
+            add(obj, _workload_pods(obj, count, (f"{obj.metadata.name}-{i}" for i in range(start, start + count))))
         elif kind == "DaemonSet":
             daemon = []
-            for node in nodes:
-                should_run, _ = daemonset.node_should_run_daemon_pod(node, obj)
-                if should_run:
-                    pod = daemonset.new_daemon_pod(obj, node.metadata.name, "")
-                    daemon.append(attrs.evolve(pod, metadata=attrs.evolve(
-                        pod.metadata, name=f"{obj.metadata.name}-{node.metadata.name}")))
+            for node in daemon_nodes:
+                pod = daemonset.new_daemon_pod(obj, node.metadata.name, "")
+                daemon.append(attrs.evolve(pod, metadata=attrs.evolve(
+                    pod.metadata, name=f"{obj.metadata.name}-{node.metadata.name}")))
             add(obj, daemon)
-        elif kind == "CronJob":
-            skipped.append(f"{object_ref(obj)}: runs Jobs on a schedule, not continuously; not placed")
     return Problem(nodes=nodes, node_origins=origins, pods=tuple(pods), workloads=workloads, state=state,
                    skipped=tuple(skipped), default_cluster=not explicit_nodes)
+
+
+def pods_wanted(obj, daemon_nodes: list[core.Node]) -> tuple[int, tuple[str, ...]] | None:
+    """(how many pods ``obj`` asks kspec place to place, the field that says so), or None
+    for an object that asks for none (a Pod owned by a controller or finished, a ReplicaSet
+    run by a Deployment, a workload without a template, kinds that run no pod)."""
+    kind = obj.kind
+    if kind == "Pod":
+        if obj.metadata.owner_references or obj.status.phase in ("Succeeded", "Failed"):
+            return None
+        return 1, ()
+    if kind in ("Deployment", "ReplicaSet", "ReplicationController"):
+        if kind == "ReplicaSet" and obj.metadata.controller_ref() is not None:
+            return None
+        if obj.spec.template is None:
+            return None
+        return max(obj.spec.replicas if obj.spec.replicas is not None else 1, 0), ("spec", "replicas")
+    if kind == "StatefulSet":
+        return max(obj.spec.replicas, 0), ("spec", "replicas")
+    if kind == "Job":
+        if obj.spec.suspend:
+            return 0, ("spec", "suspend")
+        if obj.spec.completions is not None and obj.spec.completions < obj.spec.parallelism:
+            return max(obj.spec.completions, 0), ("spec", "completions")
+        return max(obj.spec.parallelism, 0), ("spec", "parallelism")
+    if kind == "DaemonSet":
+        return len(daemon_nodes), ()
+    return None
+
+
+def _too_many(declared, obj, count: int, total: int, path: tuple[str, ...]) -> TooManyPods:
+    from kspec.api.decode import nearest_node
+
+    ref = object_ref(obj)
+    asks = f"{ref} asks for {count:,}" + (f" ({total:,} in all with the objects before it)" if total != count else "")
+    message = (f"kspec place handles up to {MAX_PODS:,} pods (Kubernetes' documented limit for one cluster); "
+               f"{asks}: no placement is attempted")
+    node = nearest_node(declared, *path) if getattr(declared, "node", None) is not None else None
+    return TooManyPods(message, node.source, node.start) if node is not None else TooManyPods(message)
 
 
 def static_reason(p: PodToPlace, node: core.Node) -> str | None:

@@ -12,8 +12,13 @@ MODELS = Path(__file__).resolve().parents[2] / "models"
 SCENARIOS = ["check-web", "check-db", "check-batch", "web", "database", "batch", "failover", "shop", "quota", "volumes"]
 
 
+# models whose Scenario names nodes of another model's cluster (README: kspec simulate
+# models/shop/cluster.yaml models/failover/)
+CLUSTERS = {"failover": ["shop/cluster.yaml"]}
+
+
 def _objects(name: str) -> list:
-    objects, errors = load_objects([str(MODELS / name)])
+    objects, errors = load_objects([str(MODELS / path) for path in CLUSTERS.get(name, [])] + [str(MODELS / name)])
     assert not errors
     return objects
 
