@@ -605,7 +605,9 @@ class Scanner:
                 if spaces >= min_indent and widest_empty > spaces:
                     raise self.error("a leading empty line of this block scalar has more spaces "
                                      "than its first line of text", widest_offset)
-                return indent if spaces >= min_indent else max(min_indent, 1)
+                # No line of text: the widest empty line decides (YAML 1.2 8.1.1.1; libyaml's
+                # max_indent), so "k: |" + "   " + "x: 1" is "", not "  \n".
+                return indent if spaces >= min_indent else max(min_indent, widest_empty, 1)
             if spaces > widest_empty:
                 widest_empty, widest_offset = spaces, q
             q = line_end + 1

@@ -188,3 +188,13 @@ def test_visible_escapes_c0_c1_ls_ps_and_bidi_controls_only():
     """Tab and ordinary text stay; C0/C1 controls, DEL, LS/PS, bidi overrides become escapes."""
     assert visible("a\tb \u00e9") == "a\tb \u00e9"
     assert visible("\x00\x1b\x7f\x85\x9f\u2028\u202e\ud800") == "\\x00\\x1b\\x7f\\x85\\x9f\\u2028\\u202e\\ud800"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("k: |\n   \nx: 1\n", {"k": "", "x": 1}),
+    ("k: |+\n  \n#: : \n", {"k": "\n"}),
+    ("- |\n   \n- x\n", ["", "x"]),
+])
+def test_a_block_scalar_of_only_blank_lines_is_empty(text, expected):
+    """A block scalar with no line of text takes its widest blank line as indentation (libyaml, YAML 1.2 8.1.1.1)."""
+    assert value(text) == expected
