@@ -89,6 +89,7 @@ def replicas_converge(state: ClusterState) -> Iterator[Violation]:
                                     f"rollout never finished: {len(stale)} of {want} pods run an old template")
             if kind == "StatefulSet":
                 start = obj.spec.ordinals.start
+                # want == len(pods) here, so this is no bigger than the pods that exist
                 want_names = {f"{obj.metadata.name}-{i}" for i in range(start, start + want)}
                 names = {p.metadata.name for p in pods}
                 if names != want_names:
