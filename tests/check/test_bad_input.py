@@ -53,8 +53,7 @@ BOUNDS = m.pool() + m.replicaset(2) + "---\napiVersion: kspec.dev/v1alpha1\nkind
     ("[3]", "[3]", "'bounds' must be a mapping"),
 ])
 def test_malformed_bounds_are_errors_at_their_line(bounds, at, message):
-    """spec.bounds with a value out of range, an unknown key or the wrong shape is refused there,
-    never replaced by the engine's default."""
+    """spec.bounds out of range, with an unknown key or of the wrong shape is refused there, never defaulted."""
     text = BOUNDS % bounds
     with pytest.raises(ReadError) as raised:
         check(objects(text), CheckOptions(max_examples=1, depth=1, seed=1))
@@ -80,8 +79,7 @@ def test_the_cli_reports_every_bound_and_fault_mistake(tmp_path, capsys):
 
 
 def test_a_billion_replicas_check_ends_with_no_verdict():
-    """replicas: 10^9 never settles: eventually properties get no verdict (not a violation, no shrinking),
-    the first unsettled fair run is the only one, and the run ends within seconds."""
+    """replicas: 10^9 never settles: eventually properties get no verdict (not a violation), within seconds."""
     started = time.monotonic()
     result = check(objects(m.pool() + BILLION_RS), CheckOptions(max_examples=5, depth=5, seed=1, settle_steps=300))
     assert time.monotonic() - started < 60

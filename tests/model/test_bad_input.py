@@ -48,8 +48,7 @@ _MEASURED = ("import resource, sys\nfrom kspec.cli import main\ncode = main(sys.
 
 @pytest.mark.parametrize("kind", sorted(WORKLOADS))
 def test_a_billion_replicas_simulate_ends_at_max_steps_with_bounded_memory(tmp_path, kind):
-    """kspec simulate of a 10^9-pod workload stops at --max-steps ("still changing") within seconds and
-    a few tens of MiB: pods are created in upstream's batches, never all at once."""
+    """simulate of a 10^9-pod workload stops at --max-steps ("still changing") in seconds and tens of MiB."""
     path = tmp_path / "w.yaml"
     path.write_text(WORKLOADS[kind])
     started = time.monotonic()
@@ -176,8 +175,7 @@ def test_events_aimed_at_nothing_are_errors_at_the_target(event, at, message):
 
 
 def test_targets_that_may_exist_are_accepted():
-    """Input objects, pool nodes, pod names a controller makes (web-..., db-0), a Deployment's ReplicaSet,
-    a StatefulSet's claim, and a Node an earlier apply event creates are all fine."""
+    """Input objects, pool nodes, generated pod/ReplicaSet/claim names and apply-created Nodes are accepted."""
     assert _errors("{at: 1, type: nodeFailure, node: worker-2}",
                    "{at: 2, type: podCrash, pod: shop/web-5c14b471a9-0}",
                    "{at: 3, type: podCrash, pod: shop/db-0}",
