@@ -282,6 +282,13 @@ def _run_simulate(args: argparse.Namespace) -> int:
     if not objects:
         print(f"kspec simulate: error: no Kubernetes objects found in {' '.join(args.paths)}", file=sys.stderr)
         return EXIT_INPUT
+    from kspec.model.inputs import input_errors
+
+    errors = input_errors(objects)
+    for error in errors:
+        print(error.format(), file=sys.stderr)
+    if errors:
+        return EXIT_INPUT
     try:
         events = [e for o in objects if isinstance(o, Scenario) for e in scenario_events(o)]
     except ReadError as error:

@@ -91,3 +91,13 @@ def test_bundled_volumes_example_waits_for_the_forced_detach(capsys):
     assert (detach["clock"], detach["object"]) == (420, "VolumeAttachment/pvc-data-data-db-01-worker-0")
     started = [s for s in db0 if s["action"].startswith("status Running")]
     assert started[-1]["clock"] == 420 and started[-1]["step"] > detach["step"]
+
+
+def test_an_apply_event_with_a_bad_object_is_exit_2_at_the_value(capsys, tmp_path):
+    """The object a Scenario applies is refused like any input object: no default for `replicas: many`."""
+    apply = SCENARIO.replace("  - {at: 30, type: scale, target: ReplicaSet/shop/web, replicas: 3}\n",
+                             "  - at: 30\n    type: apply\n    object:\n      apiVersion: apps/v1\n"
+                             "      kind: ReplicaSet\n      metadata: {name: api, namespace: shop}\n"
+                             "      spec: {replicas: many}\n")
+    code, _, err = run(capsys, tmp_path, RS + apply)
+    assert code == 2 and ":23:24:" in err and "spec.replicas: expected an integer" in err, err

@@ -88,19 +88,24 @@ class Decoded:
 
 
 def decode_manifest(manifest: Manifest) -> Decoded:
+    """``decode_node`` of a manifest's mapping."""
+    return decode_node(manifest.node)
+
+
+def decode_node(root: Mapping) -> Decoded:
     """The typed object for a manifest, with its decode problems: a missing or non-string
     ``apiVersion``/``kind``, a modelled kind under a version that does not serve it (under
     another group it decodes as ``GenericObject``, never as the kind it claims; a removed
     version of its own group still decodes, for validation), and every field problem."""
     problems: list[DecodeProblem] = []
-    api_version = _type_meta(manifest, "apiVersion", problems)
-    kind = _type_meta(manifest, "kind", problems)
+    api_version = _type_meta(root, "apiVersion", problems)
+    kind = _type_meta(root, "kind", problems)
     cls = class_for(api_version, kind) if api_version is not None and kind is not None else GenericObject
     if api_version is None or kind is None:
         pass  # already a problem; decoded for its identity only
     elif cls is GenericObject and kind in _KIND_GROUPS:
         group = _KIND_GROUPS[kind]
-        node = manifest.node.get("apiVersion")
+        node = root.get("apiVersion")
         wanted = " or ".join(f"{group + '/' if group else ''}{v}" for v in served_versions(group, kind))
         problems.append(DecodeProblem(node=node, path="apiVersion", message=(
             f"apiVersion: {api_version} does not serve kind {kind}; use {wanted}"), reason="unserved-api-version"))
@@ -108,26 +113,26 @@ def decode_manifest(manifest: Manifest) -> Decoded:
         version = api_version.rpartition("/")[2]
         group = group_of(api_version)
         if version not in served_versions(group, kind):
-            node = manifest.node.get("apiVersion")
+            node = root.get("apiVersion")
             wanted = " or ".join(f"{group + '/' if group else ''}{v}" for v in served_versions(group, kind))
             problems.append(DecodeProblem(node=node, path="apiVersion", message=(
                 f"apiVersion: {api_version} {kind} is not served by the Kubernetes versions kspec models "
                 f"(1.25 and later); use {wanted}"), reason="unserved-api-version"))
-    obj = decode(cls, manifest.node, problems)
+    obj = decode(cls, root, problems)
     problems.sort(key=lambda p: p.node.start)
     return Decoded(obj=obj, problems=tuple(problems))
 
 
-def _type_meta(manifest: Manifest, key: str, problems: list[DecodeProblem]) -> str | None:
+def _type_meta(root: Mapping, key: str, problems: list[DecodeProblem]) -> str | None:
     """``apiVersion`` or ``kind`` as a non-empty string, or None with a problem saying why."""
-    node = manifest.node.get(key)
+    node = root.get(key)
     if isinstance(node, Scalar) and isinstance(node.value, str) and node.value:
         return node.value
     if node is None or (isinstance(node, Scalar) and node.value in (None, "")):
-        near = [k.text for k, _ in manifest.node.items
+        near = [k.text for k, _ in root.items
                 if isinstance(k, Scalar) and isinstance(k.value, str) and k.value.lower() == key.lower()]
         hint = f" (found {near[0]!r}: keys are case-sensitive)" if near else ""
-        problems.append(DecodeProblem(node=node or manifest.node, path=key,
+        problems.append(DecodeProblem(node=node or root, path=key,
                                       message=f"{key}: missing; every Kubernetes object needs one{hint}",
                                       reason="missing-type-meta"))
     else:

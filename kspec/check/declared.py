@@ -66,7 +66,12 @@ def _pods(state: ClusterState, obj) -> list:
 
 class DeclaredInvariant:
     def __init__(self, manifest: Manifest):
+        from kspec.validation.ownkinds import own_kind_errors
+
         node = manifest.node
+        for error in own_kind_errors(manifest):
+            raise RuleFileError(f"Invariant {error.path or 'object'}: {error.message}", error.file, error.line,
+                                error.column)
         spec = _get(node, "spec")
         if not isinstance(spec, Mapping):
             raise RuleFileError("an Invariant needs a spec", node.file, node.line, node.column)

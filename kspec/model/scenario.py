@@ -42,9 +42,9 @@ can be known before a run (``Inventory``):
 
 from __future__ import annotations
 
-from kspec.api.decode import decode, field_node
+from kspec.api.decode import field_node
 from kspec.api.quantity import Quantity, QuantityError
-from kspec.api.registry import class_for
+from kspec.api.registry import decode_node
 from kspec.model import events as ev
 from kspec.reading.errors import ReadError
 from kspec.reading.nodes import Mapping, Scalar, Sequence, to_python
@@ -327,8 +327,9 @@ def _event(item) -> ev.Event:
         obj = item.get("object")
         if not isinstance(obj, Mapping):
             raise _error(item, "an apply event needs 'object', a Kubernetes object")
-        api_version, kind_name = obj.get("apiVersion"), obj.get("kind")
-        cls = class_for(api_version.value if isinstance(api_version, Scalar) else "",
-                        kind_name.value if isinstance(kind_name, Scalar) else "")
-        return ev.ApplyObject(obj=decode(cls, obj), at=at)
+        decoded = decode_node(obj)
+        if decoded.problems:  # the object an event applies is refused like any input object
+            problem = decoded.problems[0]
+            raise _error(problem.node, problem.message)
+        return ev.ApplyObject(obj=decoded.obj, at=at)
     raise _error(item.get("type"), f"unknown event type {kind!r}; expected one of {', '.join(EVENT_TYPES)}")

@@ -133,7 +133,11 @@ def parse_rule(manifest: Manifest) -> DeclaredRule:
     """A Rule manifest, checked when loaded: a bad field is a ``RuleFileError`` at its line."""
     from kspec.api.selectors import LabelSelector
 
+    from kspec.validation.ownkinds import own_kind_errors
+
     node = manifest.node
+    for error in own_kind_errors(manifest):
+        raise RuleFileError(f"Rule {error.path or 'object'}: {error.message}", error.file, error.line, error.column)
     spec = _get(node, "spec")
     if not isinstance(spec, Mapping):
         raise RuleFileError("a Rule needs a spec", *_where(node))
