@@ -186,42 +186,46 @@ def _decode_raw(node: Node, path: str, problems: _Problems) -> Raw:
     return Raw(freeze(to_python(node)))
 
 
-def _decode_string_map(node: Node, path: str, problems: _Problems) -> FrozenMap | None:
-    if not isinstance(node, Mapping):
-        problems.add(node, path, f"{path}: expected a mapping of strings, got {describe(node)}")
-        return None
-    out = {}
-    for key, value in node.items:
-        name = go_string(key) if isinstance(key, Scalar) else None
-        if name is None:
-            problems.add(key, path, f"{path}: a key must be a string, got {describe(key)}")
-            continue
-        if not isinstance(value, Scalar):
-            problems.add(value, f"{path}.{name}", f"{path}.{name}: expected a string, got {describe(value)}")
-            continue
-        text = go_string(value)
-        out[name] = text if text is not None else ""
-    return FrozenMap(out)
+def _map_converter(what: str, value: Callable[[Node, str, _Problems], Any], cls: type
+                   ) -> Callable[[Node, str, _Problems], Any]:
+    """A converter for a mapping with string keys whose values ``value`` converts (None:
+    left out; a problem was recorded, or the value was null where that means absent)."""
+    def convert(node: Node, path: str, problems: _Problems) -> Any:
+        if not isinstance(node, Mapping):
+            problems.add(node, path, f"{path}: expected a mapping of {what}, got {describe(node)}")
+            return None
+        out = {}
+        for key, child in node.items:
+            name = go_string(key) if isinstance(key, Scalar) else None
+            if name is None:
+                problems.add(key, path, f"{path}: a key must be a string, got {describe(key)}")
+                continue
+            converted = value(child, f"{path}.{name}", problems)
+            if converted is not None:
+                out[name] = converted
+        return cls(out)
+    return convert
 
 
-def _decode_resource_list(node: Node, path: str, problems: _Problems) -> ResourceList | None:
-    if not isinstance(node, Mapping):
-        problems.add(node, path, f"{path}: expected a mapping of resource names to quantities, "
-                                 f"got {describe(node)}")
+def _map_string(node: Node, path: str, problems: _Problems) -> str | None:
+    if not isinstance(node, Scalar):
+        problems.add(node, path, f"{path}: expected a string, got {describe(node)}")
         return None
-    out = {}
-    for key, value in node.items:
-        name = go_string(key) if isinstance(key, Scalar) else None
-        if name is None:
-            problems.add(key, path, f"{path}: a resource name must be a string, got {describe(key)}")
-            continue
-        if _is_null(value):
-            continue
-        try:
-            out[name] = Quantity.parse(value.value if isinstance(value, Scalar) else to_python(value))
-        except (ValueError, TypeError) as error:
-            problems.add(value, f"{path}.{name}", f"{path}.{name}: {error}")
-    return ResourceList(out)
+    return go_string(node) or ""  # null in a map[string]string is "" in Go
+
+
+def _map_quantity(node: Node, path: str, problems: _Problems) -> Quantity | None:
+    if _is_null(node):
+        return None
+    try:
+        return Quantity.parse(node.value if isinstance(node, Scalar) else to_python(node))
+    except (ValueError, TypeError) as error:
+        problems.add(node, path, f"{path}: {error}")
+        return None
+
+
+_decode_string_map = _map_converter("strings", _map_string, FrozenMap)
+_decode_resource_list = _map_converter("resource names to quantities", _map_quantity, ResourceList)
 
 
 def _from_python(parse: Callable[[Any], Any]) -> Callable[[Node, str, _Problems], Any]:
