@@ -332,8 +332,14 @@ def _check_pod_spec(c: Checker, obj, prefix: str, spec: core.PodSpec) -> None:
             c.report(IMAGE_MISSING, nearest_node(container, "image") or container.node, f"{path}.image",
                      f"container {container.name!r} has no image")
         _check_container(c, path, container, volume_names)
+    # upstream checkHostPortConflicts: across the regular containers, and within each init
+    # container on its own (init containers run one at a time, before the others)
     host_ports: dict[tuple, str] = {}
     for field, index, container in _all_containers(spec):
+        if field == "initContainers":
+            host_ports = {}
+        elif index == 0:
+            host_ports = {}
         for port_index, port in enumerate(container.ports):
             if not port.host_port:
                 continue
@@ -718,3 +724,7 @@ def _walk(node: Node, path: str) -> Iterable[tuple[Node, str, bool]]:
         elif isinstance(current, Sequence):
             for index, item in enumerate(current.items):
                 stack.append((item, f"{where}[{index}]", False))
+
+
+# The pod spec checks of semantic_pods.py register themselves through ``check`` above.
+from kspec.validation import semantic_pods  # noqa: E402,F401  (import for its registrations)
