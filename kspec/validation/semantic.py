@@ -33,7 +33,8 @@ NAME_INVALID = _rule(
     "a DNS-1123 subdomain for most kinds (lower case letters, digits, '-' and '.', at most 253 "
     "characters), a DNS-1123 label for Namespaces (no dots, at most 63), a DNS-1035 label for "
     "Services (must start with a letter), and at most 52 characters for CronJobs (their Jobs add a "
-    "suffix). Rename the object.")
+    "suffix). Rename the object. The names of containers, init containers and volumes in a pod "
+    "spec are DNS-1123 labels too (no '_', no upper case).")
 NAME_MISSING = _rule(
     "name-missing", "error", "the object has neither metadata.name nor metadata.generateName",
     "Every built-in object needs a name (or a generateName prefix for `kubectl create`); `kubectl "

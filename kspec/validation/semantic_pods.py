@@ -17,7 +17,7 @@ from kspec.api.decode import field_node, nearest_node
 from kspec.api.quantity import Quantity, QuantityError
 from kspec.reading.nodes import Mapping, Node, Scalar, Sequence
 from kspec.validation import names
-from kspec.validation.semantic import Checker, _all_containers, _rule, check, pod_parts
+from kspec.validation.semantic import NAME_INVALID, Checker, _all_containers, _rule, check, pod_parts
 
 RESOURCE_INVALID = _rule(
     "resource-invalid", "error", "a container resource name or quantity is not accepted",
@@ -75,14 +75,28 @@ def check_pod_spec_parts(c: Checker, obj) -> None:
     for prefix, _, spec in pod_parts(obj):
         for field, index, container in _all_containers(spec):
             path = f"{prefix}.{field}[{index}]"
+            _check_part_name(c, container, f"{path}.name", "container")
             _check_resources(c, container, f"{path}.resources")
             _check_probes(c, container, path, init=field == "initContainers")
             _check_env(c, container, path)
+        for index, volume in enumerate(spec.volumes):
+            _check_part_name(c, volume, f"{prefix}.volumes[{index}].name", "volume")
         # upstream validateOverhead reuses the container rules for its resource names
         _check_resource_list(c, spec, ("overhead",), spec.overhead, f"{prefix}.overhead")
         _check_tolerations(c, spec, prefix)
         _check_affinity(c, spec, prefix)
         _check_topology_spread(c, spec, prefix)
+
+
+def _check_part_name(c: Checker, part, path: str, what: str) -> None:
+    """upstream validateContainerCommon and ValidateVolumes: a DNS-1123 label, required."""
+    node = _at(part, "name")
+    if not part.name:
+        if isinstance(node, Scalar):  # a missing name is schema-required
+            c.report(NAME_INVALID, node, path, f"{what} name is required")
+        return
+    for problem in names.dns1123_label(part.name):
+        c.report(NAME_INVALID, node, path, f"{what} name {part.name!r} {problem}")
 
 
 # ---- resources (upstream ValidateContainerResourceRequirements, validateContainerResourceName,

@@ -54,7 +54,8 @@ def cases(*rows):
 
 
 def test_rules_of_the_module_are_documented_and_semantic():
-    defined = {value.id for value in vars(semantic_pods).values() if isinstance(value, Rule)}
+    # name-invalid is semantic.py's, imported for container and volume names
+    defined = {value.id for value in vars(semantic_pods).values() if isinstance(value, Rule)} - {"name-invalid"}
     assert defined == {"resource-invalid", "probe-invalid", "env-invalid", "toleration-invalid",
                        "affinity-invalid", "topology-spread-invalid"}
     assert all(RULES.get(rule).category == "semantic" and RULES.get(rule).doc for rule in defined)
@@ -133,6 +134,27 @@ RESOURCE_NAMES = cases(
 @pytest.mark.parametrize("manifest, expected",
                          RESOURCE_REQUIREMENTS + HUGEPAGES_ISOLATION + OVERHEAD + LOCAL_STORAGE + RESOURCE_NAMES)
 def test_resources(tmp_path, manifest, expected):
+    check_case(tmp_path, manifest, expected)
+
+
+# ---- container and volume names ---------------------------------------------------------------
+
+# upstream validateContainerCommon (ValidateDNS1123Label of the name) and ValidateVolumes (no table
+# read: cases written from the functions)
+NAMES = cases(
+    ("container name with dashes", pod({"name": "web-1"}), None),
+    ("zero-length container name", pod({"name": ""}), "name-invalid"),
+    ("container name > 63 characters", pod({"name": "a" * 64}), "name-invalid"),
+    ("container name not a DNS label", pod({"name": "a.b.c"}), "name-invalid"),
+    ("container name with underscore", pod({"name": "my_app"}), "name-invalid"),
+    ("init container name upper case", pod(init={"name": "Init"}), "name-invalid"),
+    ("volume name", pod(spec={"volumes": [{"name": "data", "emptyDir": {}}]}), None),
+    ("volume name not a DNS label", pod(spec={"volumes": [{"name": "my_data", "emptyDir": {}}]}), "name-invalid"),
+)
+
+
+@pytest.mark.parametrize("manifest, expected", NAMES)
+def test_names(tmp_path, manifest, expected):
     check_case(tmp_path, manifest, expected)
 
 
