@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from kspec.api.plain import api_object
 from kspec.api.selectors import LabelSelector
 from kspec.reading.loader import Manifest
 from kspec.reading.nodes import to_python
@@ -125,7 +126,7 @@ def evaluate_policies(manifests: Iterable[Manifest]) -> list:
     from kspec.rules.ruleset import _Variables
     from kspec.validation.schema import object_id
 
-    items = [(m, to_python(m.node)) for m in manifests]
+    items = [(m, api_object(m.node)) for m in manifests]
     items = [(m, o) for m, o in items if isinstance(o, dict)]
     namespaces = {(o.get("metadata") or {}).get("name"): o for _, o in items if o.get("kind") == "Namespace"}
     policies: dict[str, _Policy] = {}

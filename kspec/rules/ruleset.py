@@ -37,6 +37,7 @@ from typing import Any, Iterable
 
 import attrs
 
+from kspec.api.plain import api_object
 from kspec.reading.loader import Manifest, load_text
 from kspec.reading.nodes import Mapping, Scalar, Sequence, to_python
 from kspec.rules.cel import CelError, CelEvalError, CelParseError, Program, compile_expression
@@ -268,7 +269,7 @@ def evaluate(rules: Iterable[DeclaredRule], manifests: Iterable[Manifest], *, en
     """Every finding of ``rules`` over ``manifests``."""
     from kspec.validation.schema import object_id
 
-    items = [(m, to_python(m.node)) for m in manifests]
+    items = [(m, api_object(m.node)) for m in manifests]
     items = [(m, obj) for m, obj in items if isinstance(obj, dict)]
     by_namespace: dict[str, dict[str, list]] = {}
     cluster: dict[str, list] = {}
