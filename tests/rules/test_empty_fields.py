@@ -32,3 +32,15 @@ def test_empty_fields_are_unset_for_every_rule():
     assert not [f for f in found if f.rule == "rule-error"], [f.message for f in found if f.rule == "rule-error"]
     rules = {f.rule for f in found}
     assert {"requests-set", "memory-limit-set", "run-as-non-root"} <= rules
+
+
+def test_probe_rules_cover_bare_serving_pods_only():
+    """A bare Pod that restarts gets the probe rules; a run-to-completion Pod does not."""
+    text = ("apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nspec:\n"
+            "  containers: [{name: web, image: 'nginx:1.27'}]\n---\n"
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: once, namespace: shop}\nspec:\n"
+            "  restartPolicy: Never\n  containers: [{name: once, image: 'busybox:1.36'}]\n")
+    manifests, errors = load_text(text, "pods.yaml")
+    loaded = Loaded(manifests=tuple(manifests), errors=tuple(errors), files=("pods.yaml",), sources={})
+    probes = [f for f in validate(loaded).findings if f.rule == "readiness-probe-set"]
+    assert [f.object.split("/")[-1] for f in probes] == ["web"] and probes[0].line == 5
