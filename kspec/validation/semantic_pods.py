@@ -29,12 +29,14 @@ RESOURCE_INVALID = _rule(
     "their page size and equal in request and limit, and hugepages need a cpu or memory request or "
     "limit. The API server rejects the pod otherwise.")
 PROBE_INVALID = _rule(
-    "probe-invalid", "error", "a probe has no handler, several handlers, or a negative setting",
-    "A probe needs exactly one handler (exec, httpGet, tcpSocket or grpc): `must specify a handler "
-    "type`, `may not specify more than 1 handler type`. initialDelaySeconds, timeoutSeconds, "
-    "periodSeconds and the thresholds may not be negative (0 means the default), an exec handler "
-    "needs a command, and a handler's port must be 1-65535 or a port name. Init containers accept "
-    "probes only with restartPolicy Always (sidecars).")
+    "probe-invalid", "error", "a probe or lifecycle hook has no handler, several, or a bad setting",
+    "A probe needs exactly one handler (exec, httpGet, tcpSocket or grpc), and so does a lifecycle "
+    "postStart or preStop hook (exec, httpGet, tcpSocket or sleep): `must specify a handler type`, "
+    "`may not specify more than 1 handler type`. initialDelaySeconds, timeoutSeconds, periodSeconds "
+    "and the thresholds may not be negative (0 means the default), an exec handler needs a command, "
+    "a handler's port must be 1-65535 or a port name, header names are HTTP tokens, a sleep may not "
+    "outlast terminationGracePeriodSeconds, and a readiness probe has no terminationGracePeriodSeconds. "
+    "Init containers accept probes and lifecycle hooks only with restartPolicy Always (sidecars).")
 ENV_INVALID = _rule(
     "env-invalid", "error", "an environment variable's name or source is invalid",
     "Each env entry needs a name of printable ASCII characters other than '=' (older API servers, "
@@ -78,6 +80,8 @@ def check_pod_spec_parts(c: Checker, obj) -> None:
             _check_part_name(c, container, f"{path}.name", "container")
             _check_resources(c, container, f"{path}.resources")
             _check_probes(c, container, path, init=field == "initContainers")
+            _check_lifecycle(c, container, path, init=field == "initContainers",
+                             grace=spec.termination_grace_period_seconds)
             _check_env(c, container, path)
         for index, volume in enumerate(spec.volumes):
             _check_part_name(c, volume, f"{prefix}.volumes[{index}].name", "volume")
@@ -186,6 +190,7 @@ def _check_resources(c: Checker, container: core.Container, path: str) -> None:
 
 _HTTP_HEADER_NAME = re.compile(r"[-A-Za-z0-9]+\Z")  # upstream IsHTTPHeaderName
 _HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
+_LIFECYCLE_HANDLERS = ("exec", "httpGet", "tcpSocket", "sleep")
 _PROBE_FIELDS = ("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold")
 
 
@@ -206,14 +211,7 @@ def _check_probes(c: Checker, container: core.Container, path: str, *, init: boo
             continue
         if not isinstance(node, Mapping):
             continue
-        handlers = [h for h in _HANDLERS if _set(node.get(h))]
-        if not handlers:
-            c.report(PROBE_INVALID, node, where, f"{field} must specify a handler type ({', '.join(_HANDLERS)})")
-        for extra in handlers[1:]:
-            c.report(PROBE_INVALID, node.get(extra), f"{where}.{extra}",
-                     f"{field} may not specify more than 1 handler type ({handlers[0]} is already set)")
-        if handlers:
-            _check_handler(c, node.get(handlers[0]), handlers[0], f"{where}.{handlers[0]}")
+        _check_handlers(c, node, field, where, _HANDLERS)
         for key in _PROBE_FIELDS:
             value = _int(node.get(key))
             if value is not None and value < 0:
@@ -228,14 +226,50 @@ def _check_probes(c: Checker, container: core.Container, path: str, *, init: boo
                          f"terminationGracePeriodSeconds {value} must be greater than 0")
 
 
+def _check_handlers(c: Checker, node: Mapping, field: str, where: str, kinds: tuple[str, ...],
+                    grace: int | None = None) -> None:
+    """upstream validateHandler: exactly one handler type, each valid."""
+    handlers = [h for h in kinds if _set(node.get(h))]
+    if not handlers:
+        c.report(PROBE_INVALID, node, where, f"{field} must specify a handler type ({', '.join(kinds)})")
+    for extra in handlers[1:]:
+        c.report(PROBE_INVALID, node.get(extra), f"{where}.{extra}",
+                 f"{field} may not specify more than 1 handler type ({handlers[0]} is already set)")
+    if handlers:
+        _check_handler(c, node.get(handlers[0]), handlers[0], f"{where}.{handlers[0]}", grace)
+
+
+def _check_lifecycle(c: Checker, container: core.Container, path: str, *, init: bool, grace: int) -> None:
+    """upstream validateLifecycle (and validateInitContainers: only sidecars may have one)."""
+    node = field_node(container, "lifecycle")
+    if not _set(node):
+        return
+    where = f"{path}.lifecycle"
+    if init and container.restart_policy != "Always":
+        c.report(PROBE_INVALID, node, where, "lifecycle may not be set for init containers without restartPolicy=Always")
+        return
+    if not isinstance(node, Mapping):
+        return
+    for hook in ("postStart", "preStop"):
+        hook_node = node.get(hook)
+        if _set(hook_node) and isinstance(hook_node, Mapping):
+            _check_handlers(c, hook_node, f"lifecycle.{hook}", f"{where}.{hook}", _LIFECYCLE_HANDLERS, grace)
+
+
 def _int(node: Node | None) -> int | None:
     if isinstance(node, Scalar) and isinstance(node.value, int) and not isinstance(node.value, bool):
         return node.value
     return None
 
 
-def _check_handler(c: Checker, node: Node, kind: str, where: str) -> None:
+def _check_handler(c: Checker, node: Node, kind: str, where: str, grace: int | None = None) -> None:
     if not isinstance(node, Mapping):
+        return
+    if kind == "sleep":  # upstream validateSleepAction (zero allowed: PodLifecycleSleepActionAllowZero)
+        seconds = _int(node.get("seconds"))
+        if seconds is not None and grace is not None and not 0 <= seconds <= grace:
+            c.report(PROBE_INVALID, node.get("seconds"), f"{where}.seconds",
+                     f"sleep seconds {seconds} must be non-negative and less than terminationGracePeriodSeconds ({grace})")
         return
     if kind == "exec":
         command = node.get("command")

@@ -357,7 +357,28 @@ HANDLER = cases(
 )
 
 
-@pytest.mark.parametrize("manifest, expected", PROBE + PROBE_FIELDS + HANDLER)
+# upstream validateLifecycle, validateSleepAction and validateInitContainers (no table read for
+# lifecycle hooks; TestValidateSleepAction's cases with the zero value allowed)
+LIFECYCLE = cases(
+    ("preStop exec", pod({"lifecycle": {"preStop": {"exec": {"command": ["sleep", "5"]}}}}), None),
+    ("postStart httpGet", pod({"lifecycle": {"postStart": {"httpGet": {"path": "/", "port": 80}}}}), None),
+    ("preStop sleep within the grace period", pod({"lifecycle": {"preStop": {"sleep": {"seconds": 5}}}}), None),
+    ("preStop sleep of zero", pod({"lifecycle": {"preStop": {"sleep": {"seconds": 0}}}}), None),
+    ("preStop sleep longer than the grace period", pod({"lifecycle": {"preStop": {"sleep": {"seconds": 31}}}}),
+     "probe-invalid"),
+    ("preStop sleep negative", pod({"lifecycle": {"preStop": {"sleep": {"seconds": -1}}}}), "probe-invalid"),
+    ("preStop without a handler", pod({"lifecycle": {"preStop": {}}}), "probe-invalid"),
+    ("preStop with two handlers",
+     pod({"lifecycle": {"preStop": {"exec": {"command": ["x"]}, "sleep": {"seconds": 1}}}}), "probe-invalid"),
+    ("postStart exec without command", pod({"lifecycle": {"postStart": {"exec": {}}}}), "probe-invalid"),
+    ("init container lifecycle without restartPolicy Always",
+     pod(init={"lifecycle": {"preStop": {"exec": {"command": ["x"]}}}}), "probe-invalid"),
+    ("sidecar init container lifecycle",
+     pod(init={"restartPolicy": "Always", "lifecycle": {"preStop": {"exec": {"command": ["x"]}}}}), None),
+)
+
+
+@pytest.mark.parametrize("manifest, expected", PROBE + PROBE_FIELDS + HANDLER + LIFECYCLE)
 def test_probes(tmp_path, manifest, expected):
     check_case(tmp_path, manifest, expected)
 
