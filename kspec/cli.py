@@ -76,7 +76,10 @@ def _build_parser() -> argparse.ArgumentParser:
                           help="report findings of this severity and above (default: info, i.e. all)")
     validate.add_argument("--fail-on", choices=SEVERITIES, default="error",
                           help="exit 1 when a finding of this severity or above remains (default: error)")
-    validate.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    validate.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                          help="ANSI colours: auto (a terminal, unless NO_COLOR is set), always, never")
+    validate.add_argument("--compact", action="store_true",
+                          help="text format: one line per finding, without the source line and caret")
     validate.add_argument("--allow-empty", action="store_true",
                           help="exit 0 when the inputs hold no Kubernetes objects (for pre-commit, which "
                                "passes whatever YAML files changed)")
@@ -246,9 +249,10 @@ def _run_validate(args: argparse.Namespace) -> int:
 
         result = _attrs.evolve(result, findings=tuple(
             _attrs.evolve(f, severity=config.severity.get(f.rule, f.severity)) for f in result.findings))
-    color = args.color == "always" or (args.color == "auto" and args.format == "text" and sys.stdout.isatty())
-    context = ReportContext(rules=RULES, sources=loaded.sources, objects=result.objects,
-                            files=result.files, color=color, tool_version=__version__)
+    color = args.color == "always" or (args.color == "auto" and args.format == "text" and sys.stdout.isatty()
+                                       and not os.environ.get("NO_COLOR"))
+    context = ReportContext(rules=RULES, sources=loaded.sources, objects=result.objects, files=result.files,
+                            color=color, compact=args.compact, tool_version=__version__)
     print(render(args.format, result.findings, context))
     if result.read_failed:
         return EXIT_INPUT

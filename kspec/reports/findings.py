@@ -50,6 +50,8 @@ class ReportContext:
     objects: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_objects)
     files: int = 0
     color: bool = False
+    # one line per finding, without the source excerpt (``--compact``)
+    compact: bool = False
     tool_version: str = __version__
     information_uri: str = INFORMATION_URI
     root: str = ""
@@ -196,11 +198,32 @@ def render_text(findings: Iterable[Finding], context: ReportContext) -> str:
             if current is not None:
                 blocks.append("")
             current = finding.file
-        blocks.extend(finding_lines(finding, context, color=context.color))
+        lines = finding_lines(finding, context, color=context.color)
+        blocks.extend(lines[:1] if context.compact else lines)
     if blocks:
+        blocks.append("")
+    if len(findings) > RULE_SUMMARY_OVER:
+        blocks.extend(rule_summary_lines(findings))
         blocks.append("")
     blocks.append(_paint(summary_line(findings, context), _BOLD, context.color))
     return "\n".join(blocks)
+
+
+# A long report ends with a count per rule, so the pattern shows without scrolling.
+RULE_SUMMARY_OVER = 20
+
+
+def rule_summary_lines(findings: Iterable[Finding]) -> list[str]:
+    """``  count  severity  rule-id`` per rule, most findings first, with how to turn one off."""
+    by_rule: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_rule.setdefault(finding.rule, []).append(finding)
+    rows = sorted(by_rule.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    lines = ["findings per rule (turn one off with --disable RULE, or the kspec.dev/ignore annotation):"]
+    for rule, found in rows:
+        severity = min((f.severity for f in found), key=SEVERITIES.index)
+        lines.append(f"  {len(found):>5}  {severity:<7}  {printable(rule)}")
+    return lines
 
 
 # --- json ------------------------------------------------------------------------------

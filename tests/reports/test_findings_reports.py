@@ -453,3 +453,19 @@ def test_render_dispatches_by_format_and_rejects_unknown_ones():
         assert render(name, FINDINGS, ctx) == renderer(FINDINGS, ctx)
     with pytest.raises(ValueError, match="unknown report format 'xml'; use one of text, json, sarif"):
         render("xml", FINDINGS, ctx)
+
+
+def test_a_long_text_report_ends_with_a_count_per_rule_and_compact_drops_excerpts(tmp_path, capsys):
+    """Over 20 findings: a per-rule summary before the totals; --compact prints one line per finding."""
+    from kspec.cli import main
+
+    pods = "".join(f"---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\nspec:\n"
+                   f"  containers: [{{name: c, image: nginx}}]\n" for i in range(4))
+    (tmp_path / "pods.yaml").write_text(pods)
+    main(["validate", "--color", "never", str(tmp_path / "pods.yaml")])
+    out = capsys.readouterr().out
+    assert "findings per rule" in out and "      4  warning  image-tag-pinned" in out
+    main(["validate", "--color", "never", "--compact", str(tmp_path / "pods.yaml")])
+    compact = capsys.readouterr().out
+    body = compact[:compact.index("findings per rule")]
+    assert body.count("pods.yaml:") > 20 and not [line for line in body.splitlines() if line.startswith("    ")]
