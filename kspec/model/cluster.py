@@ -125,4 +125,31 @@ def initial_state(objects: Iterable[object]) -> ClusterState:
     rest = [o for o in objects if not isinstance(o, (core.Node, others.NodePool, others.Scenario))]
     for obj in rest:
         state = apply(state, Create(obj)).state
+    return _keep_owners(state, rest)
+
+
+def _keep_owners(state: ClusterState, objects: list) -> ClusterState:
+    """Owner references of the input that name their owner by the uid it had in the input
+    (a ``kubectl get -o yaml`` dump) name it by its model uid, so a running app keeps its
+    ReplicaSets and Pods instead of having the garbage collector delete them as orphans.
+    DEVIATION(upstream): the store gives every object a deterministic uid (canonical states),
+    so the cluster's uids are translated, not kept."""
+    model_uid = {}
+    for obj in objects:
+        meta = obj.metadata
+        if meta.uid:
+            stored = state.get(obj.kind, meta.namespace, meta.name)
+            if stored is not None:
+                model_uid[meta.uid] = stored.metadata.uid
+    if not model_uid:
+        return state
+    for obj in objects:
+        refs = obj.metadata.owner_references
+        if not any(ref.uid in model_uid for ref in refs):
+            continue
+        stored = state.get(obj.kind, obj.metadata.namespace, obj.metadata.name)
+        if stored is None:
+            continue
+        kept = tuple(attrs.evolve(ref, uid=model_uid.get(ref.uid, ref.uid)) for ref in stored.metadata.owner_references)
+        state = state.put(attrs.evolve(stored, metadata=attrs.evolve(stored.metadata, owner_references=kept)))
     return state
