@@ -17,7 +17,7 @@ from kspec.api.decode import field_node, nearest_node
 from kspec.api.quantity import Quantity, QuantityError
 from kspec.reading.nodes import Mapping, Node, Scalar, Sequence
 from kspec.validation import names
-from kspec.validation.semantic import NAME_INVALID, Checker, _all_containers, _rule, check, pod_parts
+from kspec.validation.semantic import LABEL_INVALID, NAME_INVALID, Checker, _all_containers, _rule, check, pod_parts
 
 RESOURCE_INVALID = _rule(
     "resource-invalid", "error", "a container resource name or quantity is not accepted",
@@ -64,6 +64,14 @@ TOPOLOGY_SPREAD_INVALID = _rule(
     "label keys, and may not repeat a key of the labelSelector. The API server rejects the pod "
     "otherwise.")
 
+POD_SPEC_INVALID = _rule(
+    "pod-spec-invalid", "error", "a pod spec field has a value the API server rejects",
+    "activeDeadlineSeconds must be at least 1 and terminationGracePeriodSeconds not negative; "
+    "dnsPolicy None needs a dnsConfig, which holds at most 3 nameservers and 32 search domains; "
+    "hostname and subdomain are DNS-1123 labels and serviceAccountName, nodeName and "
+    "priorityClassName DNS-1123 subdomains; with hostNetwork a container's hostPort, when set, must "
+    "equal its containerPort. The API server rejects the pod (or the workload) otherwise.")
+
 _NEGATIVE = "must be greater than or equal to 0"
 _NOT_POSITIVE = "must be greater than zero"
 
@@ -87,6 +95,7 @@ def check_pod_spec_parts(c: Checker, obj) -> None:
             _check_part_name(c, volume, f"{prefix}.volumes[{index}].name", "volume")
         # upstream validateOverhead reuses the container rules for its resource names
         _check_resource_list(c, spec, ("overhead",), spec.overhead, f"{prefix}.overhead")
+        _check_pod_fields(c, spec, prefix)
         _check_tolerations(c, spec, prefix)
         _check_affinity(c, spec, prefix)
         _check_topology_spread(c, spec, prefix)
@@ -101,6 +110,58 @@ def _check_part_name(c: Checker, part, path: str, what: str) -> None:
         return
     for problem in names.dns1123_label(part.name):
         c.report(NAME_INVALID, node, path, f"{what} name {part.name!r} {problem}")
+
+
+_NAME_FIELDS = (("hostname", names.dns1123_label), ("subdomain", names.dns1123_label),
+                ("serviceAccountName", names.dns1123_subdomain), ("serviceAccount", names.dns1123_subdomain),
+                ("nodeName", names.dns1123_subdomain), ("priorityClassName", names.dns1123_subdomain))
+
+
+def _check_pod_fields(c: Checker, spec: core.PodSpec, prefix: str) -> None:
+    """upstream ValidatePodSpec: deadlines, DNS, names, validateHostNetwork; nodeSelector labels."""
+    node = spec.node
+    if not isinstance(node, Mapping):
+        return
+    deadline = _int(node.get("activeDeadlineSeconds"))
+    if deadline is not None and deadline < 1:
+        c.report(POD_SPEC_INVALID, node.get("activeDeadlineSeconds"), f"{prefix}.activeDeadlineSeconds",
+                 f"activeDeadlineSeconds {deadline} must be between 1 and 2147483647, inclusive")
+    grace = _int(node.get("terminationGracePeriodSeconds"))
+    if grace is not None and grace < 0:
+        c.report(POD_SPEC_INVALID, node.get("terminationGracePeriodSeconds"), f"{prefix}.terminationGracePeriodSeconds",
+                 f"terminationGracePeriodSeconds {grace} {_NEGATIVE}")
+    dns_config = node.get("dnsConfig")
+    policy_node, policy = _text(node, "dnsPolicy")
+    if policy == "None" and not _set(dns_config):
+        c.report(POD_SPEC_INVALID, policy_node, f"{prefix}.dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None")
+    if isinstance(dns_config, Mapping):
+        for key, limit in (("nameservers", 3), ("searches", 32)):
+            items = dns_config.get(key)
+            if isinstance(items, Sequence) and len(items.items) > limit:
+                c.report(POD_SPEC_INVALID, items, f"{prefix}.dnsConfig.{key}",
+                         f"must not have more than {limit} {key} (has {len(items.items)})")
+    for key, rule in _NAME_FIELDS:
+        value_node, value = _text(node, key)
+        for problem in rule(value) if value else ():
+            c.report(POD_SPEC_INVALID, value_node, f"{prefix}.{key}", f"{key} {value!r} {problem}")
+    if spec.host_network:
+        for field, index, container in _all_containers(spec):
+            for port_index, port in enumerate(container.ports):
+                if port.host_port and port.host_port != port.container_port:
+                    c.report(POD_SPEC_INVALID, _at(port, "hostPort"), f"{prefix}.{field}[{index}].ports[{port_index}].hostPort",
+                             f"hostPort {port.host_port} must match containerPort {port.container_port} when "
+                             f"hostNetwork is true")
+    selector = node.get("nodeSelector")
+    if isinstance(selector, Mapping):
+        for key, value in selector.items:
+            if not isinstance(key, Scalar):
+                continue
+            for problem in names.qualified_name(str(key.value)):
+                c.report(LABEL_INVALID, key, f"{prefix}.nodeSelector.{key.text}", f"nodeSelector key {key.text!r}: {problem}")
+            if isinstance(value, Scalar) and isinstance(value.value, str):
+                for problem in names.label_value(value.value):
+                    c.report(LABEL_INVALID, value, f"{prefix}.nodeSelector.{key.text}",
+                             f"nodeSelector value {value.value!r}: {problem}")
 
 
 # ---- resources (upstream ValidateContainerResourceRequirements, validateContainerResourceName,

@@ -56,8 +56,9 @@ def cases(*rows):
 def test_rules_of_the_module_are_documented_and_semantic():
     # name-invalid is semantic.py's, imported for container and volume names
     defined = {value.id for value in vars(semantic_pods).values() if isinstance(value, Rule)} - {"name-invalid"}
+    defined -= {"label-invalid"}  # semantic.py's too, for nodeSelector
     assert defined == {"resource-invalid", "probe-invalid", "env-invalid", "toleration-invalid",
-                       "affinity-invalid", "topology-spread-invalid"}
+                       "affinity-invalid", "topology-spread-invalid", "pod-spec-invalid"}
     assert all(RULES.get(rule).category == "semantic" and RULES.get(rule).doc for rule in defined)
 
 
@@ -155,6 +156,42 @@ NAMES = cases(
 
 @pytest.mark.parametrize("manifest, expected", NAMES)
 def test_names(tmp_path, manifest, expected):
+    check_case(tmp_path, manifest, expected)
+
+
+# ---- pod spec fields --------------------------------------------------------------------------
+
+def _host_network(host_port: int | None) -> str:
+    port = {"containerPort": 8080} if host_port is None else {"containerPort": 8080, "hostPort": host_port}
+    return pod({"ports": [port]}, spec={"hostNetwork": True})
+
+
+# upstream ValidatePodSpec, validatePodDNSConfig, validateHostNetwork (no table read: cases written
+# from the functions; a hostPort left out is defaulted to the containerPort under hostNetwork)
+POD_SPEC = cases(
+    ("activeDeadlineSeconds 1", pod(spec={"activeDeadlineSeconds": 1}), None),
+    ("bad activeDeadlineSeconds", pod(spec={"activeDeadlineSeconds": 0}), "pod-spec-invalid"),
+    ("negative terminationGracePeriodSeconds", pod(spec={"terminationGracePeriodSeconds": -1}),
+     ("pod-spec-invalid", "invalid-value")),
+    ("dnsPolicy None with dnsConfig", pod(spec={"dnsPolicy": "None", "dnsConfig": {"nameservers": ["1.1.1.1"]}}), None),
+    ("dnsPolicy None without dnsConfig", pod(spec={"dnsPolicy": "None"}), "pod-spec-invalid"),
+    ("four nameservers", pod(spec={"dnsConfig": {"nameservers": ["1.1.1.1", "1.0.0.1", "8.8.8.8", "8.8.4.4"]}}),
+     "pod-spec-invalid"),
+    ("bad hostname", pod(spec={"hostname": "Web_1"}), "pod-spec-invalid"),
+    ("bad subdomain", pod(spec={"subdomain": "a.b"}), "pod-spec-invalid"),
+    ("bad service account name", pod(spec={"serviceAccountName": "invalidName"}), "pod-spec-invalid"),
+    ("bad nodeName", pod(spec={"nodeName": "node_1"}), "pod-spec-invalid"),
+    ("bad priorityClassName", pod(spec={"priorityClassName": "InvalidName"}), "pod-spec-invalid"),
+    ("hostNetwork hostPort equal to containerPort", _host_network(8080), None),
+    ("hostNetwork hostPort unspecified (defaulted in v1)", _host_network(None), None),
+    ("hostNetwork hostPort not equal to containerPort", _host_network(9090), "pod-spec-invalid"),
+    ("bad nodeSelector key", pod(spec={"nodeSelector": {"bad key": "x"}}), "label-invalid"),
+    ("bad nodeSelector value", pod(spec={"nodeSelector": {"disk": "fast ssd"}}), "label-invalid"),
+)
+
+
+@pytest.mark.parametrize("manifest, expected", POD_SPEC)
+def test_pod_spec_fields(tmp_path, manifest, expected):
     check_case(tmp_path, manifest, expected)
 
 
