@@ -143,3 +143,14 @@ def test_model_commands_refuse_what_the_api_server_rejects(tmp_path, capsys, com
     assert main([command, *extra, path]) == 2
     err = capsys.readouterr().err
     assert "app.yaml:8:" in err and "selector-mismatch" in err, err
+
+
+@pytest.mark.parametrize("command", ["simulate", "place", "check"])
+def test_the_same_object_in_two_files_is_refused_naming_both(tmp_path, capsys, command):
+    """Two files defining Deployment shop/web: exit 2 at the second, naming the first; never one kept silently."""
+    (tmp_path / "a.yaml").write_text(GOOD)
+    (tmp_path / "b.yaml").write_text(GOOD.split("---")[0])
+    extra = ["--max-examples", "1", "--no-database"] if command == "check" else []
+    assert main([command, *extra, str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "b.yaml:1:1: error: Deployment shop/web is defined twice: here and at " in err and "a.yaml:1:1" in err

@@ -34,6 +34,7 @@ def load_model_input(paths: Iterable[str], *, stdin: TextIO | None = None) -> Mo
     objects = []
     errors = list(loaded.errors)
     notes = []
+    first_seen: dict[tuple, str] = {}
     for manifest in loaded.manifests:
         if manifest.field("apiVersion") is None and manifest.field("kind") is None:
             notes.append(f"{manifest.file}:{manifest.line}:{manifest.column}: note: not a Kubernetes object "
@@ -47,6 +48,13 @@ def load_model_input(paths: Iterable[str], *, stdin: TextIO | None = None) -> Mo
         if refused:
             errors += refused
             continue
+        key = _identity(decoded.obj)
+        if key in first_seen:
+            errors.append(ReadError(f"{key[1]} {'/'.join(p for p in key[2:] if p)} is defined twice: here and at "
+                                    f"{first_seen[key]}; the model holds one object per name (kustomize bases and "
+                                    f"overlays: give the rendered output)", manifest.node.source, manifest.node.start))
+            continue
+        first_seen[key] = f"{manifest.file}:{manifest.line}:{manifest.column}"
         objects.append(decoded.obj)
     return ModelInput(objects=tuple(objects), errors=tuple(errors), notes=tuple(notes))
 
@@ -66,6 +74,12 @@ def _rejected_by_the_api_server(obj, manifest) -> list[ReadError]:
             error.excerpt = manifest.node.source.line_text(finding.line)
             errors.append(error)
     return errors
+
+
+def _identity(obj) -> tuple[str, str, str, str]:
+    """(group, kind, namespace, name): two objects with the same are one object to the API server."""
+    group = obj.api_version.rpartition("/")[0]
+    return group, obj.kind, obj.metadata.namespace, obj.metadata.name
 
 
 def load_objects(paths: Iterable[str]) -> tuple[list, list[ReadError]]:
