@@ -130,6 +130,12 @@ PROBE_SUCCESS_THRESHOLD = _rule(
     "probe-success-threshold", "error", "a liveness or startup probe has successThreshold other than 1",
     "Liveness and startup probes must have successThreshold 1 (`must be 1`); only readiness probes "
     "may require several consecutive successes. Remove the field or set it to 1.")
+CLAIM_INVALID = _rule(
+    "claim-invalid", "error", "a PersistentVolumeClaim has no access mode or no storage request",
+    "A PersistentVolumeClaim needs at least one access mode (`at least 1 access mode is required`), "
+    "ReadWriteOncePod only on its own, and a positive spec.resources.requests.storage (`Required "
+    "value`, `must be greater than zero`); a storageClassName other than \"\" is a DNS-1123 "
+    "subdomain. The API server rejects the claim otherwise.")
 UNSUPPORTED_VALUE = _rule(
     "unsupported-value", "error", "a field has a value the API server does not support",
     "Many fields take one of a fixed set of values (imagePullPolicy, restartPolicy, protocol, Service "
@@ -600,6 +606,34 @@ def check_service_ports(c: Checker, obj: core.Service) -> None:
         if port.name and port.name in names_seen:
             c.report(DUPLICATE_NAME, nearest_node(port, "name"), f"{path}.name", f"port name {port.name!r} is used twice")
         names_seen.add(port.name)
+
+
+# ---- claims -----------------------------------------------------------------------------------
+
+@check(core.PersistentVolumeClaim)
+def check_claim(c: Checker, obj: core.PersistentVolumeClaim) -> None:
+    """upstream ValidatePersistentVolumeClaimSpec."""
+    spec = obj.spec
+    modes = spec.access_modes
+    if not modes:
+        c.report(CLAIM_INVALID, nearest_node(obj, "spec", "accessModes"), "spec.accessModes",
+                 "at least 1 access mode is required")
+    elif "ReadWriteOncePod" in modes and len(set(modes)) > 1:
+        c.report(CLAIM_INVALID, nearest_node(obj, "spec", "accessModes"), "spec.accessModes",
+                 "may not use ReadWriteOncePod with other access modes")
+    requests = field_node(obj, "spec", "resources", "requests")
+    storage = spec.resources.requests.get("storage")
+    if storage is not None and storage.sign() <= 0:
+        c.report(CLAIM_INVALID, nearest_node(obj, "spec", "resources", "requests", "storage"),
+                 "spec.resources.requests.storage", f"storage {storage} must be greater than zero")
+    elif storage is None and not (isinstance(requests, Mapping) and requests.get("storage") is not None):
+        # (a storage value that did not decode is an invalid-value finding already)
+        c.report(CLAIM_INVALID, nearest_node(obj, "spec", "resources", "requests"),
+                 "spec.resources.requests.storage", "spec.resources.requests.storage is required")
+    if spec.storage_class_name:
+        for problem in names.dns1123_subdomain(spec.storage_class_name):
+            c.report(CLAIM_INVALID, nearest_node(obj, "spec", "storageClassName"), "spec.storageClassName",
+                     f"storageClassName {spec.storage_class_name!r} {problem}")
 
 
 # ---- enumerated values (upstream validation, not in the published schemas) ----------------

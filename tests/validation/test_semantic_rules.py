@@ -39,7 +39,7 @@ def test_every_rule_of_the_module_is_covered_here():
         "selector-invalid", "duplicate-name", "volume-mount-undeclared", "port-invalid", "nodeport-range",
         "requests-exceed-limits", "restart-policy", "image-missing", "rollout-parameters", "count-negative",
         "cron-schedule", "job-fields", "hpa-replicas", "pdb-budget", "probe-success-threshold",
-        "unsupported-value", "yaml-ambiguous-scalar"}
+        "unsupported-value", "yaml-ambiguous-scalar", "claim-invalid"}
     assert all(RULES.get(rule).category == "semantic" for rule in defined)
 
 

@@ -195,6 +195,47 @@ def test_pod_spec_fields(tmp_path, manifest, expected):
     check_case(tmp_path, manifest, expected)
 
 
+# ---- persistent volume claims -----------------------------------------------------------------
+
+def _claim(spec: dict) -> str:
+    return json.dumps({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
+                       "spec": spec})
+
+
+_STORAGE = {"requests": {"storage": "10G"}}
+
+# upstream ValidatePersistentVolumeClaimSpec (no table read: cases written from the function)
+CLAIMS = cases(
+    ("good claim", _claim({"accessModes": ["ReadWriteOnce"], "resources": _STORAGE}), None),
+    ("good claim with storage class", _claim({"accessModes": ["ReadOnlyMany"], "resources": _STORAGE,
+                                              "storageClassName": "fast"}), None),
+    ("no storage class", _claim({"accessModes": ["ReadWriteOnce"], "resources": _STORAGE, "storageClassName": ""}), None),
+    ("missing access modes", _claim({"resources": _STORAGE}), "claim-invalid"),
+    ("ReadWriteOncePod with others", _claim({"accessModes": ["ReadWriteOncePod", "ReadWriteMany"],
+                                             "resources": _STORAGE}), "claim-invalid"),
+    ("ReadWriteOncePod alone", _claim({"accessModes": ["ReadWriteOncePod"], "resources": _STORAGE}), None),
+    ("no resource requests", _claim({"accessModes": ["ReadWriteOnce"]}), "claim-invalid"),
+    ("zero storage request", _claim({"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "0"}}}),
+     "claim-invalid"),
+    ("negative storage request",
+     _claim({"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "-10G"}}}), "claim-invalid"),
+    ("invalid storage class name", _claim({"accessModes": ["ReadWriteOnce"], "resources": _STORAGE,
+                                           "storageClassName": "-invalid-"}), "claim-invalid"),
+    ("unparsable storage request is reported once, as invalid-value",
+     _claim({"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "lots"}}}), "invalid-value"),
+)
+
+
+@pytest.mark.parametrize("manifest, expected", CLAIMS)
+def test_claims(tmp_path, manifest, expected):
+    check_case(tmp_path, manifest, expected)
+
+
+def test_unparsable_storage_is_not_also_missing(tmp_path):
+    manifest = _claim({"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "lots"}}})
+    assert "claim-invalid" not in error_rules(tmp_path, manifest)
+
+
 # ---- ports ------------------------------------------------------------------------------------
 
 def _ports(*ports: dict) -> str:
