@@ -5,7 +5,11 @@ encoding yields a core of user-level labels ("web replicas = 5", "node n3 cpu ca
 "web anti-affinity on kubernetes.io/hostname") for ``explain``. Resource constraints are
 native pseudo-Boolean (``PbLe``) with coefficients divided by the gcd of everything on
 that resource (millicores and bytes usually share 1Mi), so they stay exact and small.
-Nothing from z3 leaves this package: ``solve`` turns models into plain assignments.
+Required pod affinity and DoNotSchedule topology spread are encoded as kube-scheduler
+checks them, when the pod is scheduled, given the pods bound before it (see ``before``):
+replicas of one template in index order, distinct integer order variables between other
+pods. ``decode_order`` gives the model's order, which ``verify`` replays before anything is
+reported. Nothing from z3 leaves this package: ``solve`` turns models into plain assignments.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from kspec.controllers import interpod, topologyspread
 from kspec.controllers.nodeplugins import host_ports, ports_conflict
 from kspec.placement.heuristic import Candidates
 from kspec.placement.problem import Origin, PodToPlace, Problem, static_reason
-from kspec.placement.verify import namespace_labels, spread_counts_node, term_matches
+from kspec.placement.verify import matches_all, namespace_labels, spread_eligible, spread_selects, term_matches
 
 _PB_LIMIT = 2 ** 31 - 1
 
@@ -57,6 +61,7 @@ class Encoding:
         self.hard: list = []
         self.guarded: list = []  # (literal, constraint)
         self._y: dict = {}
+        self.t: dict[int, z3.ArithRef] = {}  # order variables of the movable pods whose order matters
         self.fixed: dict[int, int] = {}  # pod index -> node index (pods that do not move)
         self._build()
 
@@ -109,6 +114,7 @@ class Encoding:
         for pi in range(len(self.pods)):
             for n in self.allowed(pi):
                 self.x[(pi, n)] = z3.Bool(f"x{pi}_{n}")
+        self._classes()
         if self.with_static:
             self._encode_static()
         self._encode_placement()
@@ -117,6 +123,7 @@ class Encoding:
         self._encode_anti_affinity()
         self._encode_affinity()
         self._encode_spread()
+        self._encode_order()
 
     def _workload_label(self, p: PodToPlace) -> Label:
         w = self.problem.workloads.get(p.workload)
@@ -209,77 +216,218 @@ class Encoding:
         return groups
 
     def _encode_anti_affinity(self) -> None:
+        """Order-independent: a conflicting pair fails whichever pod comes second (its own
+        terms, or the first one's terms by symmetry), so it is read on the final placement.
+        Two pods bound from the start are never re-checked."""
+        fixed = self.fixed
         for (workload, term), owners in self._term_groups("anti").items():
             key = term.topology_key
             label = Label(f"{_short(workload)} anti-affinity on {key}", "anti-affinity",
                           (_origin(self.problem, workload, "affinity", "podAntiAffinity"),), (workload,), workload)
             matched = [qi for qi, q in enumerate(self.pods) if term_matches(term, q, self.ns_labels)]
-            inside = [pi for pi in owners if pi in set(matched)]
-            outside = [qi for qi in matched if qi not in set(owners)]
+            matched_set, owner_set = set(matched), set(owners)
+            inside = [pi for pi in owners if pi in matched_set]
+            outside = [qi for qi in matched if qi not in owner_set]
             for value in self.domains(key):
-                ys = [self.y(pi, key, value) for pi in inside]
-                if len(ys) > 1:
-                    self.guard(label, z3.AtMost(*ys, 1))
+                if any(pi in fixed and self.node_labels[fixed[pi]].get(key) == value for pi in inside):
+                    for pi in inside:
+                        if pi not in fixed:
+                            self.guard(label, z3.Not(self.y(pi, key, value)))
+                else:
+                    ys = [self.y(pi, key, value) for pi in inside]
+                    if len(ys) > 1:
+                        self.guard(label, z3.AtMost(*ys, 1))
                 for pi in owners:
-                    if pi in set(inside):
+                    if pi in matched_set:
                         continue
                     for qi in matched:
-                        if qi != pi:
+                        if qi != pi and not (pi in fixed and qi in fixed):
                             self.guard(label, z3.Not(z3.And(self.y(pi, key, value), self.y(qi, key, value))))
-                if inside and outside:
-                    mine = z3.Or([self.y(pi, key, value) for pi in inside])
+                for pi in inside:
                     for qi in outside:
-                        self.guard(label, z3.Not(z3.And(mine, self.y(qi, key, value))))
+                        if not (pi in fixed and qi in fixed):
+                            self.guard(label, z3.Not(z3.And(self.y(pi, key, value), self.y(qi, key, value))))
+
+    # --- order: required affinity and topology spread are read when the pod is scheduled ------
+    #
+    # Identical movable pods (same namespace, labels, owner and spec: the replicas of one
+    # template) are interchangeable, so the order among them is fixed by their index (any
+    # valid placement and order maps to one where the i-th of them scheduled is the i-th by
+    # index): "before" between two of them is a constant, and what the earlier ones of a class
+    # contribute is a prefix sum (or prefix Or) shared by the later ones. Between classes an
+    # integer order variable per pod, all distinct, decides.
+
+    def _classes(self) -> None:
+        self.cls: dict[int, tuple[int, int]] = {}  # pod index -> (class, rank in the class)
+        self.members: list[list[int]] = []
+        ids: dict = {}
+        for pi, p in enumerate(self.pods):
+            if pi in self.fixed:
+                continue
+            pod = p.pod
+            key = (pod.metadata.namespace, pod.metadata.labels, pod.metadata.owner_references, pod.spec)
+            k = ids.setdefault(key, len(ids))
+            if k == len(self.members):
+                self.members.append([])
+            self.cls[pi] = (k, len(self.members[k]))
+            self.members[k].append(pi)
+        self._prefix: dict = {}
+        self._on: dict = {}
+
+    def before(self, qi: int, pi: int):
+        """Pod ``qi`` is bound before pod ``pi`` is scheduled (``qi`` of another class, or bound
+        from the start)."""
+        if qi in self.fixed:
+            return z3.BoolVal(True)
+        if self.cls[qi][0] == self.cls[pi][0]:
+            return z3.BoolVal(self.cls[qi][1] < self.cls[pi][1])
+        return self._t(qi) < self._t(pi)
+
+    def _t(self, pi: int):
+        var = self.t.get(pi)
+        if var is None:
+            var = self.t[pi] = z3.Int(f"t{pi}")
+        return var
+
+    def _on_nodes(self, qi: int, nodes: tuple[int, ...]) -> z3.BoolRef:
+        if qi in self.fixed:
+            return z3.BoolVal(self.fixed[qi] in nodes)
+        k = (qi, nodes)
+        found = self._on.get(k)
+        if found is None:
+            terms = [self.x[(qi, n)] for n in nodes if (qi, n) in self.x]
+            found = self._on[k] = z3.Or(terms) if terms else z3.BoolVal(False)
+        return found
+
+    def _earlier(self, k: int, rank: int, nodes: tuple[int, ...], count: bool):
+        """Of class ``k``'s first ``rank`` pods: how many are on ``nodes`` (``count``), or
+        whether any is (prefix sums / Ors, shared by the class)."""
+        key = (k, nodes, count)
+        prefix = self._prefix.get(key)
+        if prefix is None:
+            prefix = [z3.IntVal(0) if count else z3.BoolVal(False)]
+            for qi in self.members[k][:-1]:
+                on = self._on_nodes(qi, nodes)
+                prefix.append(prefix[-1] + z3.If(on, 1, 0) if count else z3.Or(prefix[-1], on))
+            self._prefix[key] = prefix
+        return prefix[rank]
+
+    def _bound_before(self, pi: int, pods: list[int], nodes: tuple[int, ...], count: bool):
+        """How many of ``pods`` (or whether any) are on ``nodes`` and bound before ``pi``."""
+        mine, rank = self.cls[pi]
+        classes = {self.cls[qi][0] for qi in pods if qi in self.cls}
+        parts = []
+        if mine in classes:
+            parts.append(self._earlier(mine, rank, nodes, count))
+        fixed = sum(1 for qi in pods if qi in self.fixed and self.fixed[qi] in nodes)
+        if fixed:
+            parts.append(z3.IntVal(fixed) if count else z3.BoolVal(True))
+        for qi in pods:
+            if qi in self.cls and self.cls[qi][0] != mine:
+                both = z3.And(self._on_nodes(qi, nodes), self._t(qi) < self._t(pi))
+                parts.append(z3.If(both, 1, 0) if count else both)
+        if count:
+            return z3.Sum(parts) if len(parts) > 1 else (parts[0] if parts else z3.IntVal(0))
+        return z3.Or(parts) if len(parts) > 1 else (parts[0] if parts else z3.BoolVal(False))
+
+    def _encode_order(self) -> None:
+        if len(self.t) > 1:
+            self.hard.append(z3.Distinct(*self.t.values()))
+        for members in self.members:
+            ordered = [self.t[pi] for pi in members if pi in self.t]
+            for a, b in zip(ordered, ordered[1:]):
+                self.hard.append(a < b)
+
+    def _domain_nodes_of(self, key: str, value: str) -> tuple[int, ...]:
+        return tuple(self._domain_nodes(key, value))
 
     def _encode_affinity(self) -> None:
-        for (workload, term), owners in self._term_groups("affinity").items():
-            key = term.topology_key
-            label = Label(f"{_short(workload)} affinity on {key}", "affinity",
+        """Upstream ``satisfyPodAffinity`` when ``p`` is scheduled: the node has every term's
+        topology key, and either every term finds, in the node's domain, a pod bound before
+        ``p`` that matches all of ``p``'s terms, or no such pod is bound on any node that has
+        one of the terms' keys and ``p`` matches all its own terms (the first pod of a series)."""
+        for pi, p in enumerate(self.pods):
+            if pi in self.fixed:
+                continue
+            terms = interpod.pod_terms(p.pod).required_affinity
+            if not terms:
+                continue
+            keys = sorted({t.topology_key for t in terms})
+            workload = p.workload
+            label = Label(f"{_short(workload)} affinity on {', '.join(keys)}", "affinity",
                           (_origin(self.problem, workload, "affinity", "podAffinity"),), (workload,), workload)
-            matched = [qi for qi, q in enumerate(self.pods) if term_matches(term, q, self.ns_labels)]
-            for pi in owners:
-                others = [qi for qi in matched if qi != pi]
-                if not others and pi in matched:
-                    continue  # upstream's first-pod rule
-                for n in self.allowed(pi):
-                    if key not in self.node_labels[n]:
-                        self.guard(label, z3.Not(self.x[(pi, n)]))
+            for n in self.allowed(pi):
+                if any(k not in self.node_labels[n] for k in keys):
+                    self.guard(label, z3.Not(self.x[(pi, n)]))
+            support = self._support(pi, terms)
+            every = []
+            for term in terms:
+                key = term.topology_key
+                found = []
                 for value in self.domains(key):
-                    support = [self.y(qi, key, value) for qi in others]
-                    self.guard(label, z3.Implies(self.y(pi, key, value), z3.Or(support) if support
-                                                 else z3.BoolVal(False)))
+                    mine = self.y(pi, key, value)
+                    if z3.is_false(mine) or not support:
+                        continue
+                    there = self._bound_before(pi, support, self._domain_nodes_of(key, value), count=False)
+                    found.append(z3.And(mine, there))
+                every.append(z3.Or(found) if found else z3.BoolVal(False))
+            satisfied = z3.And(every)
+            if matches_all(terms, p, self.ns_labels):
+                keyed = tuple(n for n in range(len(self.nodes)) if any(k in self.node_labels[n] for k in keys))
+                seen = self._bound_before(pi, support, keyed, count=False) if support else z3.BoolVal(False)
+                satisfied = z3.Or(satisfied, z3.Not(seen))
+            self.guard(label, satisfied)
+
+    def _support(self, pi: int, terms) -> list[int]:
+        cache = self.__dict__.setdefault("_supports", {})
+        p = self.pods[pi]
+        signature = (_ns_of(p), terms)
+        found = cache.get(signature)
+        if found is None:
+            found = cache[signature] = [qi for qi, q in enumerate(self.pods) if matches_all(terms, q, self.ns_labels)]
+        return [qi for qi in found if qi != pi]
 
     def _encode_spread(self) -> None:
-        groups: dict[tuple, list[int]] = {}
+        """Upstream PodTopologySpread Filter when ``p`` is scheduled, for ``p``'s own
+        DoNotSchedule constraints only: matching pods bound before ``p``, counted per domain
+        over the nodes that carry every constraint's key and pass the inclusion policies;
+        ``count(p's domain) + selfMatch - globalMin <= maxSkew`` (globalMin 0 while fewer
+        than minDomains domains); a node without a constraint's key takes nothing."""
+        cache: dict = {}
         for pi, p in enumerate(self.pods):
-            for c in topologyspread.constraints(p.pod, "DoNotSchedule"):
-                groups.setdefault((p.workload, p.pod.metadata.namespace, c), []).append(pi)
-        for (workload, namespace, c), owners in groups.items():
-            key = c.topology_key
-            label = Label(f"{_short(workload)} topology spread on {key} (maxSkew {c.max_skew})", "spread",
-                          (_origin(self.problem, workload, "topologySpreadConstraints"),), (workload,), workload)
-            sample = self.pods[owners[0]]
-            eligible = [n for n, node in enumerate(self.nodes)
-                        if key in self.node_labels[n] and spread_counts_node(c, sample, node)]
-            values = sorted({self.node_labels[n][key] for n in eligible})
-            matching = [qi for qi, q in enumerate(self.pods) if (q.pod.metadata.namespace == namespace
-                                                                 and c.selector.matches(q.pod.metadata.labels))]
-            counts = {}
-            for value in values:
-                nodes_here = [n for n in eligible if self.node_labels[n][key] == value]
-                counts[value] = z3.Sum([z3.If(self.x[(qi, n)], 1, 0) for qi in matching for n in nodes_here
-                                        if (qi, n) in self.x] or [z3.IntVal(0)])
-            low = z3.Int(f"min_{len(self.literals)}_{key}")
-            if len(values) < c.min_domains:
-                self.guard(label, low == 0)
-            for value in values:
-                self.guard(label, low <= counts[value])
-                placed_here = z3.Or([self.y(pi, key, value) for pi in owners])
-                self.guard(label, z3.Implies(placed_here, counts[value] <= low + c.max_skew))
-            for pi in owners:
+            if pi in self.fixed:
+                continue
+            cs = topologyspread.constraints(p.pod, "DoNotSchedule")
+            for c in cs:
+                key = c.topology_key
+                workload = p.workload
+                label = Label(f"{_short(workload)} topology spread on {key} (maxSkew {c.max_skew})", "spread",
+                              (_origin(self.problem, workload, "topologySpreadConstraints"),), (workload,), workload)
                 for n in self.allowed(pi):
                     if key not in self.node_labels[n]:
                         self.guard(label, z3.Not(self.x[(pi, n)]))
+                signature = (self.cls[pi][0], c)
+                shared = cache.get(signature)
+                if shared is None:
+                    eligible = [n for n, node in enumerate(self.nodes) if spread_eligible(c, p, node, cs)]
+                    values = sorted({self.node_labels[n][key] for n in eligible})
+                    by_value = {v: tuple(n for n in eligible if self.node_labels[n][key] == v) for v in values}
+                    matching = [qi for qi, q in enumerate(self.pods) if spread_selects(c, p, q)]
+                    shared = cache[signature] = (values, by_value, matching)
+                values, by_value, matching = shared
+                others = [qi for qi in matching if qi != pi]
+                own = int(c.selector.matches(p.pod.metadata.labels))
+                counts = {value: self._bound_before(pi, others, by_value[value], count=True) for value in values}
+                mine_values = sorted({self.node_labels[n][key] for n in self.allowed(pi) if key in self.node_labels[n]})
+                if len(values) < c.min_domains:
+                    low = z3.IntVal(0)
+                else:  # any lower bound of every count: p's count may exceed it by maxSkew at most
+                    low = z3.Int(f"low{pi}_{cs.index(c)}")
+                    for value in values:
+                        self.guard(label, low <= counts[value])
+                for value in mine_values:
+                    here = counts.get(value, z3.IntVal(0))
+                    self.guard(label, z3.Implies(self.y(pi, key, value), here + own - low <= c.max_skew))
 
     # --- use ------------------------------------------------------------------------------------
 
@@ -302,6 +450,28 @@ class Encoding:
                 out[self.pods[pi].key] = self.nodes[n].metadata.name
         return out
 
+    def block(self, assignment: dict[str, str]):
+        """A clause no model with the movable pods of ``assignment`` where they are satisfies."""
+        index = self.problem.node_index()
+        chosen = [self.x[(pi, index[assignment[p.key]])] for pi, p in enumerate(self.pods)
+                  if pi not in self.fixed and (pi, index.get(assignment.get(p.key), -1)) in self.x]
+        return z3.Not(z3.And(chosen)) if chosen else z3.BoolVal(False)
+
+    def decode_order(self, model) -> list[str]:
+        """The movable pods' keys in the scheduling order the model describes: by order
+        variable; a pod without one right after the previous pod of its class that has one."""
+        keys = {}
+        for k, members in enumerate(self.members):
+            last = -math.inf
+            for rank, pi in enumerate(members):
+                var = self.t.get(pi)
+                if var is not None:
+                    last = model.eval(var, model_completion=True).as_long()
+                    keys[pi] = (last, 0, k, rank)
+                else:
+                    keys[pi] = (last, 1, k, rank)
+        return [self.pods[pi].key for pi in sorted(keys, key=keys.__getitem__)]
+
     def label_of(self, literal) -> Label:
         return self.labels[str(literal)]
 
@@ -315,6 +485,10 @@ class Encoding:
 
 def _unpinned(p: PodToPlace):
     return attrs.evolve(p, pod=attrs.evolve(p.pod, spec=attrs.evolve(p.pod.spec, node_name="")))
+
+
+def _ns_of(p: PodToPlace) -> str:
+    return p.pod.metadata.namespace or "default"
 
 
 def _short(ref: str) -> str:

@@ -71,6 +71,8 @@ def sentences(problem: Problem, labels: list["Label"]) -> list["Explanation"]:
             open_, total = _domains_open(problem, lb.workload, key)
             text = (f"anti-affinity of {w.name} on {key} needs {w.replicas} distinct {key} values, "
                     f"{open_} of the {total} are open to it")
+        elif lb.kind == "affinity" and lb.workload in problem.workloads:
+            text = _affinity_sentence(problem, lb.workload, text.rsplit(" on ", 1)[-1])
         elif lb.kind == "static":
             reason = text.split(": ", 1)[1]
             nodes = _static_nodes(problem, lb.workload, reason)
@@ -90,6 +92,20 @@ def sentences(problem: Problem, labels: list["Label"]) -> list["Explanation"]:
         headline = _explanation(f"{subject} {verb}: {because}", first.origins[0] if first.origins else None, objects)
         return [headline] + details
     return details or [_explanation("infeasible")]
+
+
+def _affinity_sentence(problem: Problem, workload: str, keys: str) -> str:
+    """Required affinity read as the scheduler reads it, with the first-pod rule."""
+    from kspec.controllers import interpod
+    from kspec.placement.verify import matches_all, namespace_labels
+
+    name = problem.workloads[workload].name
+    pod = next((p for p in problem.pods if p.workload == workload), None)
+    terms = interpod.pod_terms(pod.pod).required_affinity if pod is not None else ()
+    text = f"{name}'s required pod affinity on {keys}: each pod needs a matching pod bound before it in its domain"
+    if terms and not matches_all(terms, pod, namespace_labels(problem)):
+        text += f"; {name} does not match its own terms, so it cannot be the first pod of its series"
+    return text
 
 
 def no_node_for(problem: Problem, p: PodToPlace, w: Workload, allowed: list[int]) -> "Explanation":

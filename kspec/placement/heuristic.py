@@ -16,7 +16,7 @@ from kspec.controllers import interpod, topologyspread
 from kspec.controllers.nodeplugins import host_ports, ports_conflict
 from kspec.controllers.schedsnapshot import shape_key
 from kspec.placement.problem import PodToPlace, Problem, static_reason
-from kspec.placement.verify import namespace_labels, spread_counts_node, term_matches
+from kspec.placement.verify import matches_all, namespace_labels, spread_eligible, spread_selects, term_matches
 
 
 class Candidates:
@@ -76,19 +76,24 @@ class Packing:
         return (q for j, pods in enumerate(self.pods_on) if self.labels[j].get(key) == value for q in pods)
 
     def _affinity_ok(self, p: PodToPlace, i: int) -> bool:
+        """Upstream InterPodAffinity Filter given the pods placed so far (the order of the packing)."""
         terms = interpod.pod_terms(p.pod)
         for term in terms.required_anti:
             if any(term_matches(term, q, self.ns_labels) for q in self._same_domain(i, term.topology_key)):
                 return False
-        for term in terms.required_affinity:
-            if self.labels[i].get(term.topology_key) is None:
+        required = terms.required_affinity
+        if required:
+            if any(self.labels[i].get(t.topology_key) is None for t in required):
                 return False
-            if any(term_matches(term, q, self.ns_labels) for q in self._same_domain(i, term.topology_key)):
-                continue
-            # upstream's first-pod rule: nothing placed matches and the pod matches its own term
-            if not term_matches(term, p, self.ns_labels) or any(
-                    term_matches(term, q, self.ns_labels) for pods in self.pods_on for q in pods):
-                return False
+            if not all(any(matches_all(required, q, self.ns_labels) for q in self._same_domain(i, t.topology_key))
+                       for t in required):
+                # upstream's first-pod rule: no placed pod (on a node with one of the keys) matches
+                # all the terms, and the pod matches them itself
+                keys = {t.topology_key for t in required}
+                if not matches_all(required, p, self.ns_labels) or any(
+                        matches_all(required, q, self.ns_labels) for j, pods in enumerate(self.pods_on)
+                        if any(k in self.labels[j] for k in keys) for q in pods):
+                    return False
         # existing pods' anti-affinity against the newcomer (symmetry)
         for pods in self.pods_on:
             for q in pods:
@@ -100,22 +105,21 @@ class Packing:
         return True
 
     def _spread_ok(self, p: PodToPlace, i: int) -> bool:
-        for c in topologyspread.constraints(p.pod, "DoNotSchedule"):
+        """Upstream PodTopologySpread Filter for ``p``'s own constraints, given the pods placed so far."""
+        cs = topologyspread.constraints(p.pod, "DoNotSchedule")
+        for c in cs:
             mine = self.labels[i].get(c.topology_key)
             if mine is None:
                 return False
             counts: dict[str, int] = {}
             for j, node in enumerate(self.nodes):
-                value = self.labels[j].get(c.topology_key)
-                if value is None or not spread_counts_node(c, p, node):
+                if not spread_eligible(c, p, node, cs):
                     continue
-                counts.setdefault(value, 0)
-                ns = p.pod.metadata.namespace
-                counts[value] += sum(1 for q in self.pods_on[j]
-                                     if q.pod.metadata.namespace == ns and c.selector.matches(q.pod.metadata.labels))
+                value = self.labels[j][c.topology_key]
+                counts[value] = counts.get(value, 0) + sum(1 for q in self.pods_on[j] if spread_selects(c, p, q))
             low = 0 if len(counts) < c.min_domains else min(counts.values(), default=0)
-            # the newcomer counts where it lands: upstream's skew = count + 1 - globalMin
-            if counts.get(mine, 0) + 1 - low > c.max_skew:
+            own = int(c.selector.matches(p.pod.metadata.labels))
+            if counts.get(mine, 0) + own - low > c.max_skew:
                 return False
         return True
 
