@@ -199,6 +199,15 @@ def resource_name_problems(name: str) -> list[str]:
     return []
 
 
+def _key_node(mapping: Node | None, name: str) -> Node | None:
+    """The key node of ``name`` in a mapping (a name's problem is the key's, not the value's)."""
+    if isinstance(mapping, Mapping):
+        for key, _ in mapping.items:
+            if isinstance(key, Scalar) and str(key.value) == name:
+                return key
+    return None
+
+
 def _hugepage_size(name: str) -> Fraction | None:
     try:
         size = Quantity.parse(name.removeprefix("hugepages-"))
@@ -212,8 +221,9 @@ def _check_resource_list(c: Checker, owner, base: tuple[str, ...], resources, pa
         node = _at(owner, *base, name)
         where = f"{path}.{name}"
         problems = resource_name_problems(name)
+        key = _key_node(field_node(owner, *base), name) or node
         for problem in problems:
-            c.report(RESOURCE_INVALID, node, where, f"resource name {name!r} {problem}")
+            c.report(RESOURCE_INVALID, key, where, f"resource name {name!r} {problem}")
         if quantity.sign() < 0:
             c.report(RESOURCE_INVALID, node, where, f"{name} {quantity} {_NEGATIVE}")
         elif _is_extended(name) and quantity.milli_value() % 1000:

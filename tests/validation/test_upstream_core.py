@@ -132,6 +132,11 @@ RESOURCE_NAMES = cases(
 )
 
 
+def test_extended_request_above_limit_is_one_finding(tmp_path):
+    """upstream reports only `must be equal to ... limit` for a resource that cannot be overcommitted."""
+    assert error_rules(tmp_path, _res({"nvidia.com/gpu": "2"}, {"nvidia.com/gpu": "1"})) == {"resource-invalid"}
+
+
 @pytest.mark.parametrize("manifest, expected",
                          RESOURCE_REQUIREMENTS + HUGEPAGES_ISOLATION + OVERHEAD + LOCAL_STORAGE + RESOURCE_NAMES)
 def test_resources(tmp_path, manifest, expected):
