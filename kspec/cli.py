@@ -163,14 +163,17 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _run_parse(args: argparse.Namespace) -> int:
+    from kspec.reading.errors import Skipped
+
     loaded = load(args.paths, schema=args.schema)
     for error in loaded.errors:
         print(error.format(), file=sys.stderr)
+    failed = [e for e in loaded.errors if not isinstance(e, Skipped)]
     render = documents.render_json if args.format == "json" else documents.render_text
     output = render(loaded.manifests)
     if output:
         print(output)
-    if loaded.errors:
+    if failed:
         return EXIT_INPUT
     if not loaded.manifests:
         print(f"kspec: no Kubernetes objects found in {' '.join(args.paths)}", file=sys.stderr)

@@ -10,13 +10,14 @@ with a note, never silently.
 
 from __future__ import annotations
 
+import os
 from typing import Iterable, TextIO
 
 import attrs
 
 from kspec.api.registry import decode_manifest
-from kspec.reading.errors import ReadError
-from kspec.reading.loader import load
+from kspec.reading.errors import ReadError, Skipped
+from kspec.reading.loader import Manifest, load
 
 
 @attrs.frozen(kw_only=True)
@@ -32,13 +33,13 @@ def load_model_input(paths: Iterable[str], *, stdin: TextIO | None = None) -> Mo
     """Read and decode ``paths``; ``errors`` holds read errors and decode problems in input order."""
     loaded = load(list(paths), stdin=stdin)
     objects = []
-    errors = list(loaded.errors)
-    notes = []
+    errors = [e for e in loaded.errors if not isinstance(e, Skipped)]
+    notes = [e.headline() for e in loaded.errors if isinstance(e, Skipped)]
     first_seen: dict[tuple, str] = {}
     for manifest in loaded.manifests:
-        if manifest.field("apiVersion") is None and manifest.field("kind") is None:
+        if not is_kubernetes_object(manifest):
             notes.append(f"{manifest.file}:{manifest.line}:{manifest.column}: note: not a Kubernetes object "
-                         f"(no apiVersion and no kind); skipped")
+                         f"(a tool's configuration, or no apiVersion and kind); skipped")
             continue
         decoded = decode_manifest(manifest)
         if decoded.problems:
@@ -74,6 +75,27 @@ def _rejected_by_the_api_server(obj, manifest) -> list[ReadError]:
             error.excerpt = manifest.node.source.line_text(finding.line)
             errors.append(error)
     return errors
+
+
+# Files that are YAML but never Kubernetes objects, whatever they contain.
+_NOT_OBJECT_FILES = {"kustomization.yaml", "kustomization.yml", "Kustomization", "Chart.yaml",
+                     "values.yaml", "values.yml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml"}
+# Tool configurations that look like objects but are never sent to the API server.
+_NOT_OBJECT_GROUPS = {"kustomize.config.k8s.io", "config.kubernetes.io", "kpt.dev"}
+_NOT_OBJECT_KINDS = {("v1", "Config")}  # a kubeconfig
+
+
+def is_kubernetes_object(manifest: Manifest) -> bool:
+    """Whether a document is meant for the API server: not a tool's file (kustomization.yaml,
+    Chart.yaml, values.yaml, a kubeconfig, kpt/kustomize function configs) and with an
+    apiVersion or a kind."""
+    if os.path.basename(manifest.file) in _NOT_OBJECT_FILES:
+        return False
+    api_version, kind = manifest.field("apiVersion"), manifest.field("kind")
+    if isinstance(api_version, str) and (api_version.rpartition("/")[0] in _NOT_OBJECT_GROUPS
+                                         or (isinstance(kind, str) and (api_version, kind) in _NOT_OBJECT_KINDS)):
+        return False
+    return api_version is not None or kind is not None
 
 
 def _identity(obj) -> tuple[str, str, str, str]:

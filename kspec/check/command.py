@@ -16,9 +16,12 @@ EXIT_OK, EXIT_VIOLATION, EXIT_INPUT, EXIT_NO_VERDICT = 0, 1, 2, 3
 
 def load_objects(paths) -> tuple[list, list[ReadError]]:
     """Decoded objects of ``paths`` and every error that refuses them (``kspec.api.inputs``)."""
-    from kspec.api.inputs import load_objects as load_decoded
+    from kspec.api.inputs import load_model_input
 
-    return load_decoded(paths)
+    found = load_model_input(paths)
+    for note in found.notes:  # entries deliberately skipped, documents that are not objects
+        print(note, file=sys.stderr)
+    return list(found.objects), list(found.errors)
 
 
 def _error(message: str) -> int:

@@ -73,3 +73,13 @@ def _excerpt(line: str, column: int) -> tuple[str, str]:
 class NotAnObject(ReadError):
     """A document that is valid YAML but not a mapping, so not a Kubernetes object.
     ``kspec parse`` reports it as an error; ``kspec validate`` skips it with an info finding."""
+
+
+class Skipped(ReadError):
+    """An input entry deliberately not read (a named pipe or device in a directory, a symbolic
+    link out of the tree, a Helm chart's templates): a note, not a failure. Every command
+    prints it; none fails on it alone."""
+
+    def headline(self) -> str:
+        where = self.path if not self.line else f"{self.path}:{self.line}:{self.column}"
+        return f"{where}: note: {self.message}"

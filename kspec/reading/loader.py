@@ -30,7 +30,7 @@ except ImportError:  # not POSIX: no named pipes to wait on either
 
 import attrs
 
-from kspec.reading.errors import NotAnObject, ReadError
+from kspec.reading.errors import NotAnObject, ReadError, Skipped
 from kspec.reading.nodes import Document, Mapping, Scalar, Sequence, to_python
 from kspec.reading.parser import read_stream
 from kspec.reading.source import DecodeProblem, Source, decode
@@ -122,9 +122,14 @@ def _walk(root: str) -> tuple[list[str], list[ReadError]]:
                                 path=error.filename or root))
 
     for directory, subdirs, names in os.walk(root, onerror=unreadable):
+        chart = HELM_CHART in names
+        if chart:
+            errors.append(Skipped(
+                f"a Helm chart: its templates are not YAML until rendered, so they are not read; render "
+                f"them first: helm template {directory} | kspec validate -", path=directory))
         keep = []
         for name in sorted(subdirs):
-            if name.startswith("."):
+            if name.startswith(".") or (chart and name == "templates"):
                 continue
             path = os.path.join(directory, name)
             if os.path.islink(path):
@@ -132,7 +137,7 @@ def _walk(root: str) -> tuple[list[str], list[ReadError]]:
                 # tree is read where it is; one outside it is reported.
                 outside = _outside(path, top)
                 if outside:
-                    errors.append(ReadError(outside, path=path))
+                    errors.append(Skipped(outside, path=path))
                 continue
             keep.append(name)
         subdirs[:] = keep
@@ -149,10 +154,15 @@ def _walk(root: str) -> tuple[list[str], list[ReadError]]:
                     if os.path.islink(path) and isinstance(error, FileNotFoundError):
                         problem = "broken symbolic link: its target does not exist"
             if problem:
-                errors.append(ReadError(problem, path=path))
+                # a broken link or an unreadable file is a failure; anything else is skipped
+                failed = problem.startswith(("cannot read", "broken symbolic link"))
+                errors.append((ReadError if failed else Skipped)(problem, path=path))
             else:
                 files.append(path)
     return files, errors
+
+
+HELM_CHART = "Chart.yaml"
 
 
 def _outside(link: str, top: str) -> str | None:

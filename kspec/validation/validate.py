@@ -15,8 +15,9 @@ from typing import Iterable
 
 import attrs
 
+from kspec.api.inputs import is_kubernetes_object
 from kspec.api.registry import decode_manifest
-from kspec.reading.errors import NotAnObject, ReadError
+from kspec.reading.errors import NotAnObject, ReadError, Skipped
 from kspec.reading.loader import Loaded, Manifest, load_text
 from kspec.validation.crossobject import Checked, run_cross_object
 from kspec.validation.decoding import decode_findings
@@ -41,12 +42,13 @@ NOT_KUBERNETES = RULES.define(
     "are recognised and skipped. A directory of mixed YAML can so be validated as a whole.",
     category="reading")
 
-# Files that are YAML but never Kubernetes objects, whatever they contain.
-_NOT_OBJECT_FILES = {"kustomization.yaml", "kustomization.yml", "Kustomization", "Chart.yaml",
-                     "values.yaml", "values.yml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml"}
-# Tool configurations that look like objects but are never sent to the API server.
-_NOT_OBJECT_GROUPS = {"kustomize.config.k8s.io", "config.kubernetes.io", "kpt.dev"}
-_NOT_OBJECT_KINDS = {("v1", "Config")}  # a kubeconfig
+INPUT_SKIPPED = RULES.define(
+    "input-skipped", "info", "an input entry was deliberately not read",
+    "Named pipes, devices and sockets found in a directory, symbolic links that lead out of the "
+    "directory being read, and the templates of a Helm chart (not YAML until `helm template` "
+    "renders them) are skipped with this note. The rest of the input is validated as usual.",
+    category="reading")
+
 
 
 @attrs.frozen(kw_only=True)
@@ -77,8 +79,10 @@ def validate(loaded: Loaded, options: ValidateOptions = ValidateOptions(),
     """Run every check on a loaded input set."""
     schema = SchemaValidator(options.kubernetes_version)
     crds = CrdSchemas.from_manifests([*_builtin_crds(), *loaded.manifests, *crd_manifests])
-    unreadable = [e for e in loaded.errors if not isinstance(e, NotAnObject)]
+    unreadable = [e for e in loaded.errors if not isinstance(e, (NotAnObject, Skipped))]
     findings = [_read_error_finding(error) for error in unreadable]
+    findings += [Finding(rule=INPUT_SKIPPED.id, severity="info", file=e.path, line=e.line or 1,
+                         column=e.column or 1, message=e.message) for e in loaded.errors if isinstance(e, Skipped)]
     findings += [Finding(rule=NOT_KUBERNETES.id, severity="info", file=e.path, line=e.line, column=e.column,
                          message=f"{e.message}; skipped") for e in loaded.errors if isinstance(e, NotAnObject)]
     checked: list[Checked] = []
@@ -87,7 +91,7 @@ def validate(loaded: Loaded, options: ValidateOptions = ValidateOptions(),
     problems: list[tuple] = []
     sound: list[Manifest] = []  # objects handed to policies and rules
     for manifest in loaded.manifests:
-        if not _is_kubernetes_object(manifest):
+        if not is_kubernetes_object(manifest):
             findings.append(finding_at(NOT_KUBERNETES, manifest.node,
                                        f"{os.path.basename(manifest.file)} is not a Kubernetes object "
                                        f"(a tool's configuration, or no apiVersion and kind); skipped"))
@@ -131,16 +135,6 @@ def _builtin_crds() -> tuple[Manifest, ...]:
     manifests, errors = load_text(text, "kspec-crds.yaml")
     assert not errors, errors  # shipped with kspec; a test reads it
     return tuple(manifests)
-
-
-def _is_kubernetes_object(manifest: Manifest) -> bool:
-    if os.path.basename(manifest.file) in _NOT_OBJECT_FILES:
-        return False
-    api_version, kind = manifest.field("apiVersion"), manifest.field("kind")
-    if isinstance(api_version, str) and (api_version.rpartition("/")[0] in _NOT_OBJECT_GROUPS
-                                         or (isinstance(kind, str) and (api_version, kind) in _NOT_OBJECT_KINDS)):
-        return False
-    return api_version is not None or kind is not None
 
 
 def _sound(problems, schema_findings) -> bool:
