@@ -36,7 +36,10 @@ SERVICE_SELECTS_NOTHING = _rule(
     "service-selects-nothing", "warning", "a Service's selector matches no pod template in the set",
     "A Service routes to pods whose labels match its selector. If no Deployment, StatefulSet, "
     "DaemonSet, Job, ReplicaSet or Pod in the same namespace carries those labels, the Service has no "
-    "endpoints (unless the pods come from elsewhere). Check the selector against the template labels.")
+    "endpoints (unless the pods come from elsewhere). Check the selector against the template labels. "
+    "When the namespace holds a custom resource whose operator creates pods (Prometheus, Alertmanager, "
+    "an Argo Rollout, ...: `OPERATOR_KINDS`), this and `target-missing` are info, since those pods are "
+    "not in the manifests; annotate the Service `kspec.dev/ignore: service-selects-nothing` to say so.")
 STATEFULSET_SERVICE = _rule(
     "statefulset-service", "warning", "a StatefulSet's serviceName has no headless Service",
     "A StatefulSet's pods get stable DNS names (pod-0.<serviceName>) only through a headless Service "
@@ -113,19 +116,56 @@ def run_cross_object(checked: Iterable[Checked]) -> list[Finding]:
     for c in items:
         if hasattr(c.obj, "metadata"):
             names_by_kind[c.obj.kind].add((_ns(c.obj), c.obj.metadata.name))
+    operated = _operated_namespaces(items)
     for c in items:
         obj = c.obj
         if isinstance(obj, core.Service):
-            findings += _service_selects(c, templates)
+            findings += _operated(_service_selects(c, templates), operated.get(_ns(obj)))
         elif isinstance(obj, workloads.StatefulSet):
             findings += _statefulset_service(c, items)
         elif isinstance(obj, others.HorizontalPodAutoscaler):
-            findings += _hpa_target(c, by_kind_name)
+            findings += _operated(_hpa_target(c, by_kind_name), _operator_target(obj))
         elif isinstance(obj, others.PodDisruptionBudget):
-            findings += _pdb_selects(c, templates)
+            findings += _operated(_pdb_selects(c, templates), operated.get(_ns(obj)))
         findings += _references(c, names_by_kind)
     findings += _overlaps([c for c in items if isinstance(c.obj, _CONTROLLERS)])
     return findings
+
+
+# Custom resources whose operators create pods (StatefulSets, Deployments) that are not in
+# the manifests: a Service, PDB or HPA aimed at those pods is not aimed at nothing.
+OPERATOR_KINDS = {
+    ("monitoring.coreos.com", "Prometheus"), ("monitoring.coreos.com", "Alertmanager"),
+    ("monitoring.coreos.com", "ThanosRuler"), ("monitoring.coreos.com", "PrometheusAgent"),
+    ("argoproj.io", "Rollout"), ("postgresql.cnpg.io", "Cluster"), ("kafka.strimzi.io", "Kafka"),
+    ("elasticsearch.k8s.elastic.co", "Elasticsearch"), ("kibana.k8s.elastic.co", "Kibana"),
+    ("rabbitmq.com", "RabbitmqCluster"), ("mongodbcommunity.mongodb.com", "MongoDBCommunity"),
+    ("acid.zalan.do", "postgresql"), ("redis.redis.opstreelabs.in", "Redis"),
+    ("opentelemetry.io", "OpenTelemetryCollector"), ("jaegertracing.io", "Jaeger"),
+}
+
+
+def _operated_namespaces(items: list[Checked]) -> dict[str, str]:
+    """namespace -> ``Kind/name`` of an operator-managed custom resource in it."""
+    found: dict[str, str] = {}
+    for c in items:
+        obj = c.obj
+        if (group_of(getattr(obj, "api_version", "")), getattr(obj, "kind", "")) in OPERATOR_KINDS:
+            found.setdefault(_ns(obj), f"{obj.kind}/{obj.metadata.name}")
+    return found
+
+
+def _operator_target(hpa) -> str | None:
+    ref = hpa.spec.scale_target_ref
+    return f"{ref.kind}/{ref.name}" if (group_of(ref.api_version), ref.kind) in OPERATOR_KINDS else None
+
+
+def _operated(findings: list[Finding], owner: str | None) -> list[Finding]:
+    """Findings about pods that an operator may create: at most an info, saying so."""
+    if owner is None:
+        return findings
+    return [attrs.evolve(f, severity="info", message=f"{f.message}; the operator of {owner} may create them "
+                         f"(annotate kspec.dev/ignore: {f.rule} when it does)") for f in findings]
 
 
 def _duplicates(items: list[Checked]) -> list[Finding]:
