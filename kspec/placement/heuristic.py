@@ -52,6 +52,9 @@ class Packing:
         self.has_terms = any(interpod.pod_terms(p.pod).any for p in problem.pods)
         self.has_spread = any(p.pod.spec.topology_spread_constraints for p in problem.pods)
         self.labels = [dict(n.metadata.labels) for n in self.nodes]
+        self.version = 0  # bumped by every place/remove (invalidates the spread cache)
+        self._spread_cache: dict = {}
+        self._eligible: dict = {}
 
     # --- checks -----------------------------------------------------------------------------
 
@@ -106,26 +109,40 @@ class Packing:
 
     def _spread_ok(self, p: PodToPlace, i: int) -> bool:
         """Upstream PodTopologySpread Filter for ``p``'s own constraints, given the pods placed so far."""
-        cs = topologyspread.constraints(p.pod, "DoNotSchedule")
-        for c in cs:
+        for c, counts, low, own in self._spread_state(p):
             mine = self.labels[i].get(c.topology_key)
-            if mine is None:
-                return False
-            counts: dict[str, int] = {}
-            for j, node in enumerate(self.nodes):
-                if not spread_eligible(c, p, node, cs):
-                    continue
-                value = self.labels[j][c.topology_key]
-                counts[value] = counts.get(value, 0) + sum(1 for q in self.pods_on[j] if spread_selects(c, p, q))
-            low = 0 if len(counts) < c.min_domains else min(counts.values(), default=0)
-            own = int(c.selector.matches(p.pod.metadata.labels))
-            if counts.get(mine, 0) + own - low > c.max_skew:
+            if mine is None or counts.get(mine, 0) + own - low > c.max_skew:
                 return False
         return True
+
+    def _spread_state(self, p: PodToPlace) -> list:
+        """(constraint, matching pods per eligible domain, globalMin, selfMatch) per DoNotSchedule
+        constraint of ``p`` (PreFilter), cached until the packing changes."""
+        signature = (p.workload, _ns_of(p), tuple(sorted(p.pod.metadata.labels.items())), shape_key(p.pod))
+        cached = self._spread_cache.get(signature)
+        if cached is not None and cached[0] == self.version:
+            return cached[1]
+        cs = topologyspread.constraints(p.pod, "DoNotSchedule")
+        out = []
+        for c in cs:
+            eligible_key = (signature, c)
+            eligible = self._eligible.get(eligible_key)
+            if eligible is None:
+                eligible = self._eligible[eligible_key] = [
+                    (j, self.labels[j][c.topology_key]) for j, node in enumerate(self.nodes)
+                    if spread_eligible(c, p, node, cs)]
+            counts: dict[str, int] = {}
+            for j, value in eligible:
+                counts[value] = counts.get(value, 0) + sum(1 for q in self.pods_on[j] if spread_selects(c, p, q))
+            low = 0 if len(counts) < c.min_domains else min(counts.values(), default=0)
+            out.append((c, counts, low, int(c.selector.matches(p.pod.metadata.labels))))
+        self._spread_cache[signature] = (self.version, out)
+        return out
 
     # --- moves ------------------------------------------------------------------------------
 
     def place(self, p: PodToPlace, i: int) -> None:
+        self.version += 1
         for resource, value in p.requests.items():
             self.used[i][resource] = self.used[i].get(resource, 0) + value
         self.ports[i].update(host_ports(p.pod))
@@ -133,6 +150,7 @@ class Packing:
         self.where[p.key] = i
 
     def remove(self, p: PodToPlace) -> int:
+        self.version += 1
         i = self.where.pop(p.key)
         for resource, value in p.requests.items():
             self.used[i][resource] -= value
@@ -155,6 +173,10 @@ class Packing:
 
     def nodes_used(self) -> int:
         return sum(1 for pods in self.pods_on if pods)
+
+
+def _ns_of(p: PodToPlace) -> str:
+    return p.pod.metadata.namespace or "default"
 
 
 def _size(p: PodToPlace, totals: dict[str, int], measure: str = "max") -> float:

@@ -186,6 +186,9 @@ def feasible(problem: Problem, clock: _Clock, *, explain: bool = True) -> Answer
             order = [p.key for p in problem.movable]
             if not violations(problem, greedy.assignments, order):
                 return Answer(status="sat", assignments=dict(greedy.assignments), method="greedy")
+    if clock.expired():
+        return Answer(status="unknown", method="heuristic", proven=False,
+                      notes=("no placement found before the timeout; not proven either way",))
     encoding = Encoding(problem, candidates)
     solver = encoding.solver(clock.left_ms())
     literals = encoding.all_literals()

@@ -69,8 +69,9 @@ SPREAD = ("      - {{maxSkew: {skew}, topologyKey: {key}, whenUnsatisfiable: DoN
 
 @st.composite
 def instances(draw) -> str:
-    """<= 4 nodes (zone label on some, a disk label, a taint, 1-4 CPUs) and <= 6 pods in
-    workloads with node selectors, tolerations, required (anti-)affinity and DoNotSchedule spread."""
+    """<= 4 nodes (zone label on some, a disk label, a taint, 1-4 CPUs), <= 6 pods in
+    workloads with node selectors, tolerations, required (anti-)affinity and DoNotSchedule
+    spread, and sometimes an existing pod bound to n0 (with anti-affinity or without)."""
     text = ""
     for i in range(draw(st.integers(1, 4))):
         labels = []
@@ -112,7 +113,23 @@ def instances(draw) -> str:
                 SPREAD.format(key=key, skew=skew, target=target, extra=extra) for key, skew, target, extra in spreads)
         text += deployment(name, replicas, cpu=draw(st.sampled_from(["250m", "500m", "1", "2"])), memory="256Mi",
                            pod_spec=extras)
+    if draw(st.integers(0, 3)) == 0:  # an existing pod, bound from the start (never re-checked)
+        anti = draw(st.booleans())
+        target = draw(st.sampled_from(names))
+        text += EXISTING.format(app=draw(st.sampled_from(names)), extra=AFFINITY.replace("      ", "  ", 1).replace(
+            "\n      ", "\n  ").format(kind="podAntiAffinity", target=target, key=draw(st.sampled_from([ZONE, HOST])))
+            if anti else "")
     return text
+
+
+EXISTING = """---
+apiVersion: v1
+kind: Pod
+metadata: {{name: old, namespace: shop, labels: {{app: {app}}}}}
+spec:
+  nodeName: n0
+{extra}  containers: [{{name: c, image: "x:1", resources: {{requests: {{cpu: 250m}}}}}}]
+"""
 
 
 @settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow], deadline=None)
