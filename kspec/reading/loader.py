@@ -205,7 +205,44 @@ def load(paths: Iterable[str], *, schema: str = "kubernetes", stdin: TextIO | No
         manifests.extend(found)
         errors.extend(problems)
         sources[name] = found[0].node.source if found else Source.of(name, text)
-    return Loaded(manifests=tuple(manifests), errors=tuple(errors), files=tuple(files), sources=sources)
+    manifests, skipped = _without_kustomize_patches(manifests)
+    return Loaded(manifests=tuple(manifests), errors=tuple(errors) + tuple(skipped), files=tuple(files),
+                  sources=sources)
+
+
+KUSTOMIZATION = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def _without_kustomize_patches(manifests: list[Manifest]) -> tuple[list[Manifest], list[ReadError]]:
+    """The manifests less the kustomize patches that a kustomization among them names
+    (``patches[].path``, ``patchesStrategicMerge``, ``patchesJson6902[].path``): a patch is a
+    fragment, not an object, and reading it as one reports fields it need not repeat. One note
+    per patch file says how to check the merged result."""
+    patches: dict[str, str] = {}
+    for manifest in manifests:
+        if os.path.basename(manifest.file) not in KUSTOMIZATION:
+            continue
+        base = os.path.dirname(manifest.file)
+        for entry in _patch_entries(manifest.node):
+            patches.setdefault(os.path.normpath(os.path.join(base, entry)), base)
+    if not patches:
+        return manifests, []
+    kept = [m for m in manifests if os.path.normpath(m.file) not in patches]
+    noted = sorted({m.file for m in manifests if os.path.normpath(m.file) in patches})
+    return kept, [Skipped(f"a kustomize patch of {patches[os.path.normpath(f)] or '.'}: not an object on its own; "
+                          f"check the merged result with: kubectl kustomize {patches[os.path.normpath(f)] or '.'} "
+                          f"| kspec validate -", path=f) for f in noted]
+
+
+def _patch_entries(node) -> list[str]:
+    out = []
+    for key in ("patches", "patchesJson6902", "patchesStrategicMerge"):
+        items = node.get(key) if isinstance(node, Mapping) else None
+        for item in (items.items if isinstance(items, Sequence) else ()):
+            path = item.get("path") if isinstance(item, Mapping) else item
+            if isinstance(path, Scalar) and isinstance(path.value, str) and "\n" not in path.value:
+                out.append(path.value)
+    return out
 
 
 def load_text(text: str, path: str, *, schema: str = "kubernetes") -> tuple[list[Manifest], list[ReadError]]:
