@@ -66,7 +66,8 @@ TOPOLOGY_SPREAD_INVALID = _rule(
 
 POD_SPEC_INVALID = _rule(
     "pod-spec-invalid", "error", "a pod spec field has a value the API server rejects",
-    "activeDeadlineSeconds must be at least 1 and terminationGracePeriodSeconds not negative; "
+    "A pod needs at least one container; activeDeadlineSeconds must be at least 1 and "
+    "terminationGracePeriodSeconds not negative; "
     "dnsPolicy None needs a dnsConfig, which holds at most 3 nameservers and 32 search domains; "
     "hostname and subdomain are DNS-1123 labels and serviceAccountName, nodeName and "
     "priorityClassName DNS-1123 subdomains; with hostNetwork a container's hostPort, when set, must "
@@ -122,6 +123,9 @@ def _check_pod_fields(c: Checker, spec: core.PodSpec, prefix: str) -> None:
     node = spec.node
     if not isinstance(node, Mapping):
         return
+    containers = node.get("containers")
+    if isinstance(containers, Sequence) and not containers.items:  # a missing list is schema-required
+        c.report(POD_SPEC_INVALID, containers, f"{prefix}.containers", "containers is required: a pod needs at least one")
     deadline = _int(node.get("activeDeadlineSeconds"))
     if deadline is not None and deadline < 1:
         c.report(POD_SPEC_INVALID, node.get("activeDeadlineSeconds"), f"{prefix}.activeDeadlineSeconds",

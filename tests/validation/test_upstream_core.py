@@ -174,6 +174,7 @@ def _host_network(host_port: int | None) -> str:
 # upstream ValidatePodSpec, validatePodDNSConfig, validateHostNetwork (no table read: cases written
 # from the functions; a hostPort left out is defaulted to the containerPort under hostNetwork)
 POD_SPEC = cases(
+    ("no containers (validateContainers)", pod(spec={"containers": []}), "pod-spec-invalid"),
     ("activeDeadlineSeconds 1", pod(spec={"activeDeadlineSeconds": 1}), None),
     ("bad activeDeadlineSeconds", pod(spec={"activeDeadlineSeconds": 0}), "pod-spec-invalid"),
     ("negative terminationGracePeriodSeconds", pod(spec={"terminationGracePeriodSeconds": -1}),
