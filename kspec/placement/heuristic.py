@@ -55,6 +55,8 @@ class Packing:
         self.version = 0  # bumped by every place/remove (invalidates the spread cache)
         self._spread_cache: dict = {}
         self._eligible: dict = {}
+        self._matching: dict = {}  # (selector, namespace) -> matching placed pods per node
+        self._matchers: dict = {}
 
     # --- checks -----------------------------------------------------------------------------
 
@@ -115,6 +117,20 @@ class Packing:
                 return False
         return True
 
+    def _matching_per_node(self, c, p: PodToPlace) -> list[int]:
+        """Per node, the placed pods ``p``'s constraint ``c`` counts (kept current by place/remove)."""
+        key = (c.selector, _ns_of(p))
+        found = self._matching.get(key)
+        if found is None:
+            found = self._matching[key] = [sum(1 for q in pods if spread_selects(c, p, q)) for pods in self.pods_on]
+            self._matchers[key] = (c, p)
+        return found
+
+    def _track(self, q: PodToPlace, i: int, delta: int) -> None:
+        for key, (c, p) in self._matchers.items():
+            if spread_selects(c, p, q):
+                self._matching[key][i] += delta
+
     def _spread_state(self, p: PodToPlace) -> list:
         """(constraint, matching pods per eligible domain, globalMin, selfMatch) per DoNotSchedule
         constraint of ``p`` (PreFilter), cached until the packing changes."""
@@ -131,9 +147,10 @@ class Packing:
                 eligible = self._eligible[eligible_key] = [
                     (j, self.labels[j][c.topology_key]) for j, node in enumerate(self.nodes)
                     if spread_eligible(c, p, node, cs)]
+            per_node = self._matching_per_node(c, p)
             counts: dict[str, int] = {}
             for j, value in eligible:
-                counts[value] = counts.get(value, 0) + sum(1 for q in self.pods_on[j] if spread_selects(c, p, q))
+                counts[value] = counts.get(value, 0) + per_node[j]
             low = 0 if len(counts) < c.min_domains else min(counts.values(), default=0)
             out.append((c, counts, low, int(c.selector.matches(p.pod.metadata.labels))))
         self._spread_cache[signature] = (self.version, out)
@@ -143,6 +160,8 @@ class Packing:
 
     def place(self, p: PodToPlace, i: int) -> None:
         self.version += 1
+        if self._matchers:
+            self._track(p, i, 1)
         for resource, value in p.requests.items():
             self.used[i][resource] = self.used[i].get(resource, 0) + value
         self.ports[i].update(host_ports(p.pod))
@@ -152,6 +171,8 @@ class Packing:
     def remove(self, p: PodToPlace) -> int:
         self.version += 1
         i = self.where.pop(p.key)
+        if self._matchers:
+            self._track(p, i, -1)
         for resource, value in p.requests.items():
             self.used[i][resource] -= value
         self.pods_on[i].remove(p)

@@ -202,9 +202,10 @@ def _unbound(pod: core.Pod) -> core.Pod:
     return attrs.evolve(pod, spec=attrs.evolve(pod.spec, node_name=""))
 
 
-def admit_reason(snapshot: Snapshot, pod: core.Pod, node: str) -> str | None:
+def admit_reason(snapshot: Snapshot, pod: core.Pod, node: str, spread=None) -> str | None:
     """Why the scheduler model's filters refuse ``pod`` on ``node`` given the snapshot (None:
-    admitted): ``scheduler.filter_nodes`` for one node, with the same plugin functions."""
+    admitted): ``scheduler.filter_nodes`` for one node, with the same plugin functions.
+    ``spread``: the pod's PodTopologySpread PreFilter state, when the caller keeps it current."""
     from kspec.controllers.noderesources import request_vector
     from kspec.controllers.nodeplugins import REASON_NODE_PORTS
 
@@ -218,13 +219,54 @@ def admit_reason(snapshot: Snapshot, pod: core.Pod, node: str) -> str | None:
     insufficient = info.fits(request_vector(pod))
     if insufficient:
         return ", ".join(insufficient)
-    why = topologyspread.filter_node(topologyspread.pre_filter(snapshot, pod), info.labels)
+    if spread is None:
+        spread = topologyspread.pre_filter(snapshot, pod)
+    why = topologyspread.filter_node(spread, info.labels)
     if why is not None:
         return why
     terms = interpod.pod_terms(pod)
     if terms.required_affinity or terms.required_anti or snapshot.with_required_anti():
         return interpod.filter_node(interpod.pre_filter(snapshot, pod), info.labels)
     return None
+
+
+class _Growing:
+    """A snapshot that only grows, with the PodTopologySpread PreFilter states computed on it
+    kept current as pods are added (upstream ``PreFilterExtensions.AddPod``: a pod on a node
+    that counts for a constraint and matches its selector adds one to its domain)."""
+
+    def __init__(self, snapshot: Snapshot):
+        self.snapshot = snapshot
+        self.states: dict[tuple, tuple[core.Pod, object]] = {}
+
+    def spread(self, pod: core.Pod):
+        key = (pod.metadata.namespace, pod.metadata.labels, pod.spec)
+        found = self.states.get(key)
+        if found is None:
+            found = self.states[key] = (pod, topologyspread.pre_filter(self.snapshot, pod))
+        return found[1]
+
+    def add(self, pod: core.Pod, node: str) -> None:
+        info = self.snapshot.by_name[node]
+        self.snapshot.add(pod, info)
+        if pod.metadata.deletion_timestamp is not None:
+            return
+        for key, (owner, state) in list(self.states.items()):
+            if state is None or owner.metadata.namespace != pod.metadata.namespace \
+                    or not topologyspread.has_all_keys(info.labels, state.constraints):
+                continue
+            changed = False
+            for c, by_value in zip(state.constraints, state.counts):
+                if c.selector.is_empty() or c.selector.nil or not c.counts_node(owner, info):
+                    continue
+                if c.selector.matches(pod.metadata.labels):
+                    value = info.labels[c.topology_key]
+                    by_value[value] = by_value.get(value, 0) + 1
+                    changed = True
+            if changed:
+                minimum = tuple(0 if len(by_value) < c.min_domains else min(by_value.values())
+                                for c, by_value in zip(state.constraints, state.counts))
+                self.states[key] = (owner, attrs.evolve(state, minimum=minimum))
 
 
 def _relevant(problem: Problem, movable: list[PodToPlace], ns_labels) -> set[str]:
@@ -272,23 +314,26 @@ def schedule_order(problem: Problem, assignment: Mapping[str, str], hint: Sequen
     def snapshot_of(placed: Iterable[PodToPlace]) -> Snapshot:
         return Snapshot(problem.nodes, base + [_bound(p.pod, assignment[p.key]) for p in placed], ns_objects)
 
-    def admit(snapshot: Snapshot, p: PodToPlace) -> str | None:
+    def admit(snapshot, p: PodToPlace) -> str | None:
         if not order_dependent(p):
             return None  # its own filters do not depend on the order (see the module docstring)
-        return admit_reason(snapshot, _unbound(p.pod), assignment[p.key])
+        pod = _unbound(p.pod)
+        if isinstance(snapshot, _Growing):
+            return admit_reason(snapshot.snapshot, pod, assignment[p.key], snapshot.spread(pod))
+        return admit_reason(snapshot, pod, assignment[p.key])
 
     by_key = {p.key: p for p in involved}
     if hint is not None:
         sequence = [by_key[k] for k in hint if k in by_key]
         if len(sequence) == len(involved):
-            snapshot = snapshot_of(())
+            snapshot = _Growing(snapshot_of(()))
             for p in sequence:
                 if admit(snapshot, p) is not None:
                     break
-                snapshot.add(_bound(p.pod, assignment[p.key]), snapshot.by_name[assignment[p.key]])
+                snapshot.add(_bound(p.pod, assignment[p.key]), assignment[p.key])
             else:
                 return OrderResult(order=prefix + tuple(p.key for p in sequence))
-    greedy, stuck = _greedy_order(involved, snapshot_of(()), admit, assignment)
+    greedy, stuck = _greedy_order(involved, _Growing(snapshot_of(())), admit, assignment)
     if greedy is not None:
         return OrderResult(order=prefix + tuple(p.key for p in greedy))
     if len(involved) > MAX_SEARCH_PODS:
@@ -299,7 +344,7 @@ def schedule_order(problem: Problem, assignment: Mapping[str, str], hint: Sequen
     return OrderResult(order=None, undecided=undecided, stuck=tuple(stuck))
 
 
-def _greedy_order(involved, snapshot: Snapshot, admit, assignment):
+def _greedy_order(involved, snapshot: _Growing, admit, assignment):
     """Any pod with order-dependent filters that its node admits now goes next; when none
     does, the next pod without such filters (it is always admitted). (order, []) or
     (None, why the pods left over were refused)."""
@@ -313,7 +358,7 @@ def _greedy_order(involved, snapshot: Snapshot, admit, assignment):
         for p in waiting:
             checks += 1
             if admit(snapshot, p) is None:
-                snapshot.add(_bound(p.pod, assignment[p.key]), snapshot.by_name[assignment[p.key]])
+                snapshot.add(_bound(p.pod, assignment[p.key]), assignment[p.key])
                 order.append(p)
                 progress = True
             else:
@@ -323,7 +368,7 @@ def _greedy_order(involved, snapshot: Snapshot, admit, assignment):
             continue
         if helpers:
             p = helpers.pop(0)
-            snapshot.add(_bound(p.pod, assignment[p.key]), snapshot.by_name[assignment[p.key]])
+            snapshot.add(_bound(p.pod, assignment[p.key]), assignment[p.key])
             order.append(p)
             continue
         if waiting or checks > GREEDY_CHECKS:
