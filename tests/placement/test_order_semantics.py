@@ -47,19 +47,10 @@ def test_a_spread_constraint_is_checked_only_when_its_own_pod_is_scheduled(capsy
 
 def test_the_checker_finds_the_order_and_refuses_a_placement_with_none():
     """The replay names an order for case (c), and no order exists for case (a) on its only node."""
-    from kspec.placement.problem import build
-    from kspec.api.registry import decode_object
-    from kspec.reading.loader import load_text
-
-    def load(name):
-        manifests, errors = load_text((DATA / name).read_text(), name)
-        assert not errors
-        return build(decode_object(m) for m in manifests)
-
-    c = load("spread-own-constraint.yaml")
+    c = _load("spread-own-constraint.yaml")
     result = schedule_order(c, {"default/spread": "n1", "default/plain": "n1"})
     assert result.order is not None and result.order.index("default/spread") < result.order.index("default/plain")
-    a = load("mutual-affinity.yaml")
+    a = _load("mutual-affinity.yaml")
     found = violations(a, {"default/a": "n1", "default/b": "n1"})
     assert found and found[0].startswith("no order in which kube-scheduler admits every pod")
 
@@ -123,3 +114,44 @@ def test_a_pod_not_matching_its_own_affinity_term_needs_a_matching_pod():
     p = problem(text)
     assert place(p, Options()).status == "unsat"
     assert compare_greedy(p).pending
+
+
+def _z3_only(monkeypatch):
+    """Make the heuristic and the greedy witness find nothing, so Z3 must answer."""
+    from kspec.placement import solve
+    from kspec.placement.greedy import GreedyAnswer
+
+    monkeypatch.setattr(solve, "first_fit_decreasing", lambda problem, **kw: ({}, [p.key for p in problem.pods]))
+    monkeypatch.setattr(solve, "compare_greedy", lambda problem: GreedyAnswer(assignments={}, pending={"x": "x"}))
+
+
+def _load(name: str):
+    from kspec.api.registry import decode_object
+    from kspec.placement.problem import build
+    from kspec.reading.loader import load_text
+
+    manifests, errors = load_text((DATA / name).read_text(), name)
+    assert not errors
+    return build(decode_object(m) for m in manifests)
+
+
+def test_the_z3_encoding_alone_gives_the_three_verdicts(monkeypatch):
+    """With the heuristics out of the way, Z3's order encoding decides (a) infeasible, (b) and (c) feasible."""
+    _z3_only(monkeypatch)
+    assert place(_load("mutual-affinity.yaml"), Options()).status == "unsat"
+    for name in ("spread-missing-zone.yaml", "spread-own-constraint.yaml"):
+        p = _load(name)
+        answer = place(p, Options())
+        assert (answer.status, answer.method) == ("sat", "z3"), name
+        assert violations(p, answer.assignments) == []
+
+
+def test_a_z3_model_the_checker_refuses_is_never_reported(monkeypatch):
+    """If the replay refused every model (a kspec bug), the answer is no verdict, not feasible."""
+    from kspec.placement import solve
+
+    _z3_only(monkeypatch)
+    monkeypatch.setattr(solve, "violations", lambda problem, assignment, order=None: ["refused"])
+    answer = place(_load("spread-own-constraint.yaml"), Options())
+    assert answer.status == "unknown" and not answer.proven
+    assert answer.notes and answer.notes[0].startswith("internal: Z3's placement fails the independent check")
