@@ -50,7 +50,7 @@ def render_text(problem: Problem, answer: Answer, greedy: GreedyAnswer | None) -
     pods = len(problem.pods)
     if answer.status == "sat":
         lines.append(f"feasible: all {pods} pods placed on {len(problem.nodes)} nodes "
-                     f"(found by {answer.method}, checked constraint by constraint)")
+                     f"(found by {answer.method}, replayed pod by pod through the scheduler's filters)")
         lines.append("")
         rows = node_rows(problem, answer)
         width = max([4] + [len(r["name"]) for r in rows])
