@@ -238,26 +238,27 @@ def check_name(c: Checker, obj) -> None:
                  f"{type(obj).__name__} name {meta.name!r} {problem}")
 
 
-def _check_labels(c: Checker, node: Node | None, path: str) -> None:
+def check_labels(c: Checker, node: Node | None, path: str, what: str = "label") -> None:
+    """Keys as qualified names and values as label values (labels, nodeSelector)."""
     if not isinstance(node, Mapping):
         return
     for key, value in node.items:
         if not isinstance(key, Scalar):
             continue
         for problem in names.qualified_name(str(key.value)):
-            c.report(LABEL_INVALID, key, f"{path}.{key.text}", f"label key {key.text!r}: {problem}")
+            c.report(LABEL_INVALID, key, f"{path}.{key.text}", f"{what} key {key.text!r}: {problem}")
         if isinstance(value, Scalar) and isinstance(value.value, str):
             for problem in names.label_value(value.value):
-                c.report(LABEL_INVALID, value, f"{path}.{key.text}", f"label value {value.value!r}: {problem}")
+                c.report(LABEL_INVALID, value, f"{path}.{key.text}", f"{what} value {value.value!r}: {problem}")
 
 
 @check()
 def check_labels_and_annotations(c: Checker, obj) -> None:
-    _check_labels(c, field_node(obj, "metadata", "labels"), "metadata.labels")
+    check_labels(c, field_node(obj, "metadata", "labels"), "metadata.labels")
     for prefix, meta, _ in pod_parts(obj):
         if prefix != "spec":
             template = prefix.removesuffix(".spec")
-            _check_labels(c, meta.node.get("labels") if meta.node else None, f"{template}.metadata.labels")
+            check_labels(c, meta.node.get("labels") if meta.node else None, f"{template}.metadata.labels")
     annotations = field_node(obj, "metadata", "annotations")
     if isinstance(annotations, Mapping):
         total = 0

@@ -17,7 +17,8 @@ from kspec.api.decode import field_node, nearest_node
 from kspec.api.quantity import Quantity, QuantityError
 from kspec.reading.nodes import Mapping, Node, Scalar, Sequence
 from kspec.validation import names
-from kspec.validation.semantic import LABEL_INVALID, NAME_INVALID, Checker, _all_containers, _rule, check, pod_parts
+from kspec.validation.semantic import (NAME_INVALID, Checker, _all_containers, _rule, check,
+                                      check_labels, pod_parts)
 
 RESOURCE_INVALID = _rule(
     "resource-invalid", "error", "a container resource name or quantity is not accepted",
@@ -155,17 +156,7 @@ def _check_pod_fields(c: Checker, spec: core.PodSpec, prefix: str) -> None:
                     c.report(POD_SPEC_INVALID, _at(port, "hostPort"), f"{prefix}.{field}[{index}].ports[{port_index}].hostPort",
                              f"hostPort {port.host_port} must match containerPort {port.container_port} when "
                              f"hostNetwork is true")
-    selector = node.get("nodeSelector")
-    if isinstance(selector, Mapping):
-        for key, value in selector.items:
-            if not isinstance(key, Scalar):
-                continue
-            for problem in names.qualified_name(str(key.value)):
-                c.report(LABEL_INVALID, key, f"{prefix}.nodeSelector.{key.text}", f"nodeSelector key {key.text!r}: {problem}")
-            if isinstance(value, Scalar) and isinstance(value.value, str):
-                for problem in names.label_value(value.value):
-                    c.report(LABEL_INVALID, value, f"{prefix}.nodeSelector.{key.text}",
-                             f"nodeSelector value {value.value!r}: {problem}")
+    check_labels(c, node.get("nodeSelector"), f"{prefix}.nodeSelector", "nodeSelector")
 
 
 # ---- resources (upstream ValidateContainerResourceRequirements, validateContainerResourceName,
