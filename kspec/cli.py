@@ -203,10 +203,7 @@ def _run_validate(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     disabled = frozenset(part.strip() for value in args.disable for part in value.split(",") if part.strip())
     disabled |= config.disable
-    unknown = sorted(disabled - set(RULES.ids()))
-    if unknown:
-        print(f"kspec validate: error: unknown rule id(s) in --disable: {', '.join(unknown)} "
-              f"(see kspec validate --list-rules)", file=sys.stderr)
+    if _unknown_rule_ids(disabled, RULES, config, "--disable"):
         return EXIT_INPUT
     if args.kubernetes_version:
         try:
@@ -224,10 +221,7 @@ def _run_validate(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     enabled = frozenset(part.strip() for value in args.enable for part in value.split(",") if part.strip())
     enabled |= config.enable
-    unknown = sorted((enabled | set(config.severity)) - set(RULES.ids()))
-    if unknown:
-        print(f"kspec validate: error: unknown rule id(s) in --enable or the config: {', '.join(unknown)} "
-              f"(see kspec validate --list-rules)", file=sys.stderr)
+    if _unknown_rule_ids(enabled | set(config.severity), RULES, config, "--enable"):
         return EXIT_INPUT
     loaded = load(args.paths)
     if config.ignore_paths:
@@ -266,6 +260,17 @@ def _run_validate(args: argparse.Namespace) -> int:
     threshold = SEVERITY_RANK[args.fail_on]
     failing = any(SEVERITY_RANK[f.severity] <= threshold for f in result.findings)
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _unknown_rule_ids(ids, rules, config, option: str) -> bool:
+    """Print one error per rule id nobody defines: at its line when the configuration names
+    it, else as a usage error of ``option``. True when there was any."""
+    unknown = sorted(set(ids) - set(rules.ids()))
+    for rule_id in unknown:
+        where = config.where.get(rule_id)
+        prefix = f"{where}: error:" if where else f"kspec validate: error: {option}:"
+        print(f"{prefix} unknown rule id {rule_id!r} (see kspec validate --list-rules)", file=sys.stderr)
+    return bool(unknown)
 
 
 def _run_simulate(args: argparse.Namespace) -> int:

@@ -144,7 +144,5 @@ def unpositioned_errors(stderr: str) -> list[str]:
             continue  # about the whole input, not a line of it
         if line.startswith("kspec place: no Node or NodePool"):
             continue  # a note
-        if line.startswith("kspec validate: error: unknown rule id(s)"):
-            continue  # names the ids, given on the command line or in the config
         bad.append(line)
     return bad

@@ -40,6 +40,8 @@ class Config:
     rule_paths: tuple[str, ...] = ()
     ignore_paths: tuple[str, ...] = ()
     base: str = "."
+    # rule id -> "file:line:column" where the configuration names it, for errors
+    where: dict = attrs.field(factory=dict, eq=False)
 
     def ignored(self, path: str) -> bool:
         relative = os.path.relpath(path, self.base)
@@ -77,7 +79,15 @@ def load_config(path: str | None) -> Config:
             raise _error(severity_node, f"rules.severity.{key}: must be one of {', '.join(SEVERITIES)}, not {value!r}")
         severity[key] = value
     base = str(Path(path).resolve().parent)
-    return Config(enable=frozenset(_strings(rules.get("enable"), "rules.enable")),
+    where = {}
+    for key in ("enable", "disable"):
+        items = rules.get(key)
+        for item in (items.items if isinstance(items, Sequence) else ()):
+            where.setdefault(str(item.value), f"{item.file}:{item.line}:{item.column}")
+    if isinstance(severity_node, Mapping):
+        for key, _ in severity_node.items:
+            where.setdefault(str(key.value), f"{key.file}:{key.line}:{key.column}")
+    return Config(where=where, enable=frozenset(_strings(rules.get("enable"), "rules.enable")),
                   disable=frozenset(_strings(rules.get("disable"), "rules.disable")),
                   severity=severity,
                   rule_paths=tuple(os.path.join(base, p) for p in _strings(rules.get("paths"), "rules.paths")),

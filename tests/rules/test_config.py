@@ -62,3 +62,14 @@ def test_a_config_value_of_the_wrong_shape_is_an_error_at_its_line(tmp_path, cap
     (tmp_path / "app.yaml").write_text(DEPLOY)
     assert main(["validate", "--config", str(config), str(tmp_path / "app.yaml")]) == 2
     assert "kspec.yaml:2:12: error: rules.disable: expected a list of strings" in capsys.readouterr().err
+
+
+def test_an_unknown_rule_id_in_the_config_is_reported_at_its_line(tmp_path, capsys):
+    """A misspelt id under rules.disable names the config's line; one on the command line names the option."""
+    config = tmp_path / "kspec.yaml"
+    config.write_text("rules:\n  disable: [liveness-probe-set, livenes-probe-set]\n")
+    (tmp_path / "app.yaml").write_text(DEPLOY)
+    assert main(["validate", "--config", str(config), str(tmp_path / "app.yaml")]) == 2
+    assert "kspec.yaml:2:33: error: unknown rule id 'livenes-probe-set'" in capsys.readouterr().err
+    assert main(["validate", "--disable", "nope", str(tmp_path / "app.yaml")]) == 2
+    assert "kspec validate: error: --disable: unknown rule id 'nope'" in capsys.readouterr().err
