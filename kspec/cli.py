@@ -130,7 +130,9 @@ def _build_parser() -> argparse.ArgumentParser:
                     "any order, the Scenario's scripted events, the faults its spec.faults allows) and check "
                     "invariants after every move and once the cluster settles. Exit 0 when every checked "
                     "property held within the bounds, 1 on a violation (with a trace and a replay command), "
-                    "2 on bad input or an unknown property id.")
+                    "2 on bad input or an unknown property id, 3 on no verdict (--timeout, --max-states or "
+                    "Ctrl-C stopped the run, or a fair run did not settle within --settle-steps; the output "
+                    "says how far it got).")
     check.add_argument("paths", nargs="*", metavar="PATH",
                        help="file, directory (recursive *.yaml, *.yml, *.json) or - for stdin")
     check.add_argument("--engine", choices=("random", "exhaustive"), default="random",
@@ -150,6 +152,14 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--depth", type=int, metavar="N",
                        help="moves per trace (random, default 40) or search depth (exhaustive, default 6)")
     check.add_argument("--seed", type=int, metavar="N", help="random engine: seed, to replay a run")
+    check.add_argument("--timeout", type=float, metavar="SECONDS",
+                       help="stop after this long and say how far the run got (no verdict, exit 3)")
+    check.add_argument("--max-states", type=int, metavar="N",
+                       help="stop past N states (exhaustive: distinct states; random: states visited) and say "
+                            "how far the run got (no verdict, exit 3)")
+    check.add_argument("--settle-steps", type=int, default=3000, metavar="N",
+                       help="bound on the fair run before eventually-properties are judged (default 3000; "
+                            "a run cut there gives no verdict)")
     check.add_argument("--no-symmetry", action="store_true",
                        help="exhaustive engine: try every fault target, even interchangeable ones")
     check.add_argument("--database", default=".kspec/examples", metavar="DIR",

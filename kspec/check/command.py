@@ -12,6 +12,7 @@ import sys
 from kspec.reading.errors import ReadError
 
 EXIT_OK, EXIT_VIOLATION, EXIT_INPUT, EXIT_NO_VERDICT = 0, 1, 2, 3
+PROGRESS_INTERVAL = 10.0  # seconds between progress lines when stderr is not a terminal
 
 
 def load_objects(paths) -> tuple[list, list[ReadError]]:
@@ -62,14 +63,20 @@ def run_check(args: argparse.Namespace) -> int:
         print(error.format(), file=sys.stderr)
     if errors:
         return EXIT_INPUT
-    progress = None
-    if sys.stderr.isatty():
-        def progress(line: str) -> None:
+    tty = sys.stderr.isatty()
+
+    def progress(line: str) -> None:
+        if tty:
             print(f"\r\033[Kkspec check: {line}", end="", file=sys.stderr, flush=True)
+        else:
+            print(f"kspec check: {line}", file=sys.stderr, flush=True)
+
     options = CheckOptions(engine=args.engine, start=args.start, depth=args.depth, max_examples=args.max_examples, seed=args.seed,
                            properties=tuple(args.property), faults=tuple(args.fault) if args.fault else None,
                            database=None if args.no_database else args.database, symmetry=not args.no_symmetry,
-                           paths=tuple(args.paths), progress=progress)
+                           paths=tuple(args.paths), progress=progress,
+                           progress_interval=2.0 if tty else PROGRESS_INTERVAL,
+                           timeout=args.timeout, max_states=args.max_states, settle_steps=args.settle_steps)
     try:
         result = check(objects, options)
     except ReadError as error:
@@ -80,14 +87,24 @@ def run_check(args: argparse.Namespace) -> int:
     except CheckLimitError as error:
         print(f"kspec check: no verdict: {error}", file=sys.stderr)
         return EXIT_NO_VERDICT
+    except KeyboardInterrupt:  # before exploring began (reading, settling the input)
+        print("kspec check: no verdict: interrupted (Ctrl-C) before exploring began", file=sys.stderr)
+        return EXIT_NO_VERDICT
     finally:
-        if progress is not None:
+        if tty:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
     if args.format == "json":
         print(report.render_json(result))
     else:
         text = report.render_text(result)
         print(f"no verdict: {result.reason}\n{text}" if result.result == "no-verdict" else text)
+        if result.stats.aborted:
+            print(f"({result.stats.aborted} more examples were cut off by Hypothesis before the end of their trace "
+                  f"and are not counted)")
+        if result.engine == "random" and not result.violations and result.stats.examples < result.bounds["max_examples"] \
+                and not result.stopped_by:
+            print(f"(Hypothesis ran {result.stats.examples} of the {result.bounds['max_examples']} examples asked: "
+                  f"it found no other trace to try, or gave up after too many cut-off ones)")
     if result.result == "no-verdict":
         return EXIT_NO_VERDICT
     return EXIT_VIOLATION if result.result == "violation" else EXIT_OK

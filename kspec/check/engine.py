@@ -59,7 +59,12 @@ class CheckOptions:
     cluster: faults then hit a running workload at small depths); None takes the
     Scenario's ``spec.start``, else "input".
     ``paths``: the inputs, for the replay command. ``progress``: called with a line of
-    progress now and then on long runs (the CLI passes one when stderr is a terminal).
+    progress at most every ``progress_interval`` seconds (the CLI passes one: an in-place
+    line on a terminal every 2 s, else a line on stderr every 10 s).
+    ``timeout`` (seconds) / ``max_states`` (exhaustive: distinct states; random: states
+    visited): None for no limit; when one is reached (or on KeyboardInterrupt) the run
+    stops and the result is "no-verdict" with ``stopped_by`` set, unless a violation was
+    found before it.
     """
 
     engine: str = "random"
@@ -75,6 +80,9 @@ class CheckOptions:
     symmetry: bool = True
     paths: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     progress: Callable[[str], None] | None = attrs.field(default=None, eq=False)
+    progress_interval: float = 2.0
+    timeout: float | None = None
+    max_states: int | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -101,11 +109,18 @@ class Stats:
     states: int = 0
     distinct_states: int = 0
     seconds: float = 0.0
+    # random: examples Hypothesis cut off mid-trace (not counted in ``examples``: see
+    # kspec.check.random_engine); exhaustive: 0
+    aborted: int = 0
+    # exhaustive: the deepest level every world of which was expanded; random: the
+    # longest trace run
+    depth: int = 0
 
     def to_json(self) -> dict:
         per_second = self.distinct_states / self.seconds if self.seconds > 0 else 0.0
         return {"examples": self.examples, "states": self.states, "distinct_states": self.distinct_states,
-                "seconds": round(self.seconds, 3), "distinct_states_per_second": round(per_second, 1)}
+                "seconds": round(self.seconds, 3), "distinct_states_per_second": round(per_second, 1),
+                "aborted_examples": self.aborted, "depth": self.depth}
 
 
 @attrs.frozen(kw_only=True)
@@ -113,7 +128,9 @@ class CheckResult:
     """``result`` is "pass" when every checked property held in everything explored within
     ``bounds`` (never a claim beyond them), "violation" when one broke, "no-verdict" when
     none broke but an ``eventually`` property could not be judged because a fair run did not
-    settle within ``settle_steps`` (``reason`` says where; the CLI exits 3)."""
+    settle within ``settle_steps`` (``reason`` says where; the CLI exits 3), or when a limit
+    the user gave stopped the run first (``stopped_by``: ``timeout``, ``max-states`` or
+    ``interrupt``; ``reason`` says how far it got)."""
 
     result: str
     engine: str
@@ -126,11 +143,12 @@ class CheckResult:
     # bound reached before every path was finished (exhaustive: frontier states at depth)
     complete: bool = False
     reason: str = ""
+    stopped_by: str = ""
 
     def to_json(self) -> dict:
         return {"result": self.result, "reason": self.reason, "engine": self.engine, "bounds": dict(self.bounds),
                 "stats": self.stats.to_json(), "properties": list(self.properties), "faults": list(self.faults),
-                "seed": self.seed, "complete": self.complete,
+                "seed": self.seed, "complete": self.complete, "stopped_by": self.stopped_by or None,
                 "violations": [v.to_json() for v in self.violations]}
 
 

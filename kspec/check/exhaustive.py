@@ -20,11 +20,11 @@ by fair scheduling).
 
 from __future__ import annotations
 
-import time
 from collections import deque
 
 from kspec.check.engine import CheckResult, Stats, ViolationReport
 from kspec.check.explore import Explorer, World, no_verdict_reason, settle_line
+from kspec.check.limits import Limits, Stopped, rate, stop_reason
 from kspec.check.replay import replay_command
 from kspec.check.setup import Problem
 from kspec.check.trace import TraceStep, numbered
@@ -41,60 +41,80 @@ def _trace(parents: dict, world: World) -> list[TraceStep]:
 def explore(problem: Problem) -> CheckResult:
     options = problem.options
     explorer = Explorer(problem)
-    started = time.monotonic()
-    last_report = started
+    limits = Limits(options)
     start = explorer.initial()
     parents: dict[World, tuple[World, TraceStep] | None] = {start: None}
     queue = deque([(start, 0)])
     transitions = 0
     complete = True
     found: ViolationReport | None = None
+    stopped_by = ""
+    level = [0]  # depth of the world being expanded: every world above it is done
 
     def report(violation, trace, kind) -> ViolationReport:
         return ViolationReport(property=violation.property, object=violation.object, message=violation.message,
                                trace=numbered(trace), kind=kind, replay=replay_command(problem))
 
-    initial_violations = explorer.check_state(start.state)
-    if initial_violations:
-        found = report(initial_violations[0], [], "state")
-        queue.clear()
-    while queue and found is None:
-        world, depth = queue.popleft()
-        moves = explorer.moves(world) if depth < problem.depth or complete else []
-        if depth >= problem.depth or not moves:
-            if depth >= problem.depth and moves:
-                complete = False
-            settled = explorer.settle(world)
-            if settled.violations:
-                trace = _trace(parents, world)
-                found = report(settled.violations[0], trace + [settle_line(len(trace) + 1, settled)], "eventually")
-            continue
-        for move in moves:
-            new, line = explorer.step(world, move, depth + 1)
-            transitions += 1
-            violations = explorer.check_transition(world.state, new.state)
-            kind = "transition"
-            if new not in parents:
-                parents[new] = (world, line)
-                if not violations:
-                    violations, kind = explorer.check_state(new.state), "state"
-                queue.append((new, depth + 1))
-            if violations:
-                found = report(violations[0], _trace(parents, world) + [line], kind)
-                break
-        now = time.monotonic()
-        if options.progress is not None and now - last_report >= 2.0:
-            last_report = now
-            options.progress(f"depth {depth}: {transitions} states explored, {len(parents)} distinct, "
-                             f"{len(parents) / (now - started):.0f}/s")
-    elapsed = time.monotonic() - started
-    reason = "" if found else no_verdict_reason(explorer)
+    def line(seconds: float) -> str:
+        return (f"depth {level[0]}, {len(parents):,} distinct states, "
+                f"{rate(len(parents), seconds)} states/s, {seconds:.0f} s")
+
+    try:
+        initial_violations = explorer.check_state(start.state)
+        if initial_violations:
+            found = report(initial_violations[0], [], "state")
+            queue.clear()
+        while queue and found is None:
+            limits.tick(len(parents), line)
+            world, depth = queue[0]
+            level[0] = depth
+            moves = explorer.moves(world) if depth < problem.depth or complete else []
+            if depth >= problem.depth or not moves:
+                if depth >= problem.depth and moves:
+                    complete = False
+                settled = explorer.settle(world)
+                queue.popleft()
+                if settled.violations:
+                    trace = _trace(parents, world)
+                    found = report(settled.violations[0], trace + [settle_line(len(trace) + 1, settled)], "eventually")
+                continue
+            for move in moves:
+                new, step = explorer.step(world, move, depth + 1)
+                transitions += 1
+                violations = explorer.check_transition(world.state, new.state)
+                kind = "transition"
+                if new not in parents:
+                    parents[new] = (world, step)
+                    if not violations:
+                        violations, kind = explorer.check_state(new.state), "state"
+                    queue.append((new, depth + 1))
+                if violations:
+                    found = report(violations[0], _trace(parents, world) + [step], kind)
+                    break
+            queue.popleft()
+    except Stopped as stop:
+        stopped_by = stop.by
+    except KeyboardInterrupt:
+        stopped_by = "interrupt"
+    elapsed = limits.elapsed()
+    # the deepest level all of whose worlds were expanded (and settled)
+    done = (queue[0][1] - 1) if queue else level[0]
+    reason = ""
+    if not found and stopped_by:
+        complete = False
+        reason = stop_reason(options, stopped_by, elapsed,
+                             f"{transitions:,} states, {len(parents):,} distinct states, every interleaving "
+                             f"of at most {max(done, 0)} moves of the {problem.depth} asked "
+                             f"(working on depth {level[0]}), {len(queue):,} states left in the queue")
+    elif not found:
+        reason = no_verdict_reason(explorer)
     return CheckResult(result="violation" if found else "no-verdict" if reason else "pass", engine="exhaustive",
-                       reason=reason,
+                       reason=reason, stopped_by="" if found else stopped_by,
                        bounds={"depth": problem.depth, "history": options.history,
                                "settle_steps": options.settle_steps, "symmetry": options.symmetry,
-                               "start": problem.start},
-                       stats=Stats(examples=0, states=transitions, distinct_states=len(parents), seconds=elapsed),
+                               "start": problem.start, "timeout": options.timeout, "max_states": options.max_states},
+                       stats=Stats(examples=0, states=transitions, distinct_states=len(parents), seconds=elapsed,
+                                   depth=max(done, 0)),
                        properties=tuple(p.id for p in problem.properties),
                        faults=tuple(f.label() for f in problem.faults),
                        violations=(found,) if found else (), complete=complete and found is None)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import time
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
@@ -23,6 +22,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 from kspec.check.engine import CheckResult, Stats, ViolationReport
 from kspec.check.explore import Explorer, no_verdict_reason, settle_line
+from kspec.check.limits import Limits, Stopped, rate, stop_reason
 from kspec.check.replay import replay_command
 from kspec.check.setup import Problem
 from kspec.check.trace import TraceStep
@@ -55,19 +55,43 @@ def explore(problem: Problem) -> CheckResult:
     explorer = Explorer(problem)
     start_world = explorer.initial()
     seed = options.seed if options.seed is not None else random.randrange(2 ** 32)
-    counters = {"examples": 0, "states": 0}
+    # calls: every call Hypothesis makes; examples: those that ran to the end of their
+    # trace (Hypothesis' "valid" examples, what max_examples counts); the others were cut
+    # off mid-trace by Hypothesis (a draw past the length it allows an early example, a
+    # prefix it has already tried)
+    counters = {"calls": 0, "examples": 0, "states": 0, "depth": 0}
     distinct: set[int] = set()
-    started = time.monotonic()
-    last_report = [started]
+    limits = Limits(options)
+    # the smallest violation seen so far: what is reported if a limit stops the shrinking
+    best: list[_Found] = []
+
+    def line(seconds: float) -> str:
+        return (f"{counters['examples']:,} examples, {counters['states']:,} states, {len(distinct):,} distinct, "
+                f"{rate(counters['states'], seconds)} states/s, {seconds:.0f} s")
+
+    def tick() -> None:
+        try:
+            limits.tick(counters["states"], line)
+        except Stopped as stop:
+            if stop.by == "max-states" and best:
+                return  # a violation is being shrunk: --max-states bounds the search, not that
+            raise
+
+    def found(violation, trace: tuple[TraceStep, ...], kind: str) -> _Found:
+        error = _Found(violation, trace, kind)
+        if not best or len(trace) < len(best[0].trace):
+            best[:] = [error]
+        return error
 
     def one_example(data) -> None:
-        counters["examples"] += 1
+        counters["calls"] += 0 if best else 1  # once a violation is found, the rest is shrinking
         world = start_world
         trace: list[TraceStep] = []
         for violation in explorer.check_state(world.state):
-            raise _Found(violation, (), "state")
+            raise found(violation, (), "state")
         length = data.draw(st.integers(0, problem.depth), label="length")
         for number in range(1, length + 1):
+            tick()
             moves = explorer.moves(world)
             if not moves:
                 break
@@ -75,19 +99,21 @@ def explore(problem: Problem) -> CheckResult:
             group = groups[data.draw(st.integers(0, len(groups) - 1))] if len(groups) > 1 else groups[0]
             choices = [m for m in moves if m.group == group]
             move = choices[data.draw(st.integers(0, len(choices) - 1))] if len(choices) > 1 else choices[0]
-            new, line = explorer.step(world, move, number)
-            trace.append(line)
+            new, step = explorer.step(world, move, number)
+            trace.append(step)
             counters["states"] += 1
+            counters["depth"] = max(counters["depth"], len(trace))
             distinct.add(hash(new))
             for violation in explorer.check_transition(world.state, new.state):
-                raise _Found(violation, tuple(trace), "transition")
+                raise found(violation, tuple(trace), "transition")
             for violation in explorer.check_state(new.state):
-                raise _Found(violation, tuple(trace), "state")
+                raise found(violation, tuple(trace), "state")
             world = new
         settled = explorer.settle(world)
         for violation in settled.violations:
-            raise _Found(violation, tuple(trace) + (settle_line(len(trace) + 1, settled),), "eventually")
-        _progress(options, counters, distinct, started, last_report)
+            raise found(violation, tuple(trace) + (settle_line(len(trace) + 1, settled),), "eventually")
+        counters["examples"] += 0 if best else 1
+        tick()
 
     test = settings(max_examples=problem.max_examples, deadline=None, derandomize=False,
                     database=DirectoryBasedExampleDatabase(options.database) if options.database else None,
@@ -99,30 +125,39 @@ def explore(problem: Problem) -> CheckResult:
     test._hypothesis_internal_use_seed = seed
     test._hypothesis_internal_add_digest = _digest(problem)
     violations = ()
+    stopped_by = ""
+    final: _Found | None = None
     try:
         test()
-    except _Found as found:
-        violations = (ViolationReport(property=found.violation.property, object=found.violation.object,
-                                      message=found.violation.message, trace=found.trace, kind=found.kind,
+    except _Found as error:
+        final = error
+    except Stopped as stop:
+        stopped_by = stop.by
+    except KeyboardInterrupt:
+        stopped_by = "interrupt"
+    if final is None and best:  # stopped while shrinking: the smallest trace found so far
+        final = best[0]
+    if final is not None:
+        violations = (ViolationReport(property=final.violation.property, object=final.violation.object,
+                                      message=final.violation.message, trace=final.trace, kind=final.kind,
                                       replay=replay_command(problem, seed=seed)),)
-    elapsed = time.monotonic() - started
-    reason = "" if violations else no_verdict_reason(explorer)
+    elapsed = limits.elapsed()
+    aborted = counters["calls"] - counters["examples"] - (1 if best else 0)
+    reason = ""
+    if not violations and stopped_by:
+        reason = stop_reason(options, stopped_by, elapsed,
+                             f"{counters['examples']:,} of {problem.max_examples:,} examples, "
+                             f"{counters['states']:,} states, {len(distinct):,} distinct states, "
+                             f"longest trace {counters['depth']} moves")
+    elif not violations:
+        reason = no_verdict_reason(explorer)
     return CheckResult(result="violation" if violations else "no-verdict" if reason else "pass", engine="random",
-                       reason=reason,
+                       reason=reason, stopped_by="" if violations else stopped_by,
                        bounds={"depth": problem.depth, "max_examples": problem.max_examples,
                                "history": options.history, "settle_steps": options.settle_steps,
-                               "start": problem.start},
+                               "start": problem.start, "timeout": options.timeout, "max_states": options.max_states},
                        stats=Stats(examples=counters["examples"], states=counters["states"],
-                                   distinct_states=len(distinct), seconds=elapsed),
+                                   distinct_states=len(distinct), seconds=elapsed, aborted=max(aborted, 0),
+                                   depth=counters["depth"]),
                        properties=tuple(p.id for p in problem.properties),
                        faults=tuple(f.label() for f in problem.faults), violations=violations, seed=seed)
-
-
-def _progress(options, counters, distinct, started, last_report) -> None:
-    if options.progress is None:
-        return
-    now = time.monotonic()
-    if now - last_report[0] >= 2.0:
-        last_report[0] = now
-        options.progress(f"{counters['examples']} examples, {len(distinct)} distinct states, "
-                         f"{now - started:.0f}s")

@@ -170,6 +170,12 @@ def prepare(objects: list, options: CheckOptions, actors: Sequence[Actor] | None
     actors = tuple(actors) if actors is not None else default_actors()
     if options.history < 1:
         raise CheckInputError(f"history must be at least 1, not {options.history}")
+    if options.settle_steps < 1:
+        raise CheckInputError(f"settle-steps must be at least 1, not {options.settle_steps}")
+    if options.timeout is not None and not options.timeout > 0:
+        raise CheckInputError(f"timeout must be more than 0 seconds, not {options.timeout:g}")
+    if options.max_states is not None and options.max_states < 1:
+        raise CheckInputError(f"max-states must be at least 1, not {options.max_states}")
     initial = initial_state(objects)
     start = options.start or (scenario.spec.start if scenario is not None else "") or "input"
     if start not in STARTS:

@@ -2,12 +2,10 @@
 would ignore, malformed spec.bounds are errors at their line (never a default), and an
 input that never settles (replicas: 10^9) ends within the bounds with no verdict (exit 3)."""
 
-import functools
 import time
 
 import pytest
 
-from kspec.check import engine
 from kspec.check.engine import CheckLimitError, CheckOptions, check
 from kspec.cli import main
 from kspec.reading.errors import ReadError
@@ -94,22 +92,21 @@ def test_a_billion_replicas_exhaustive_ends_with_no_verdict():
     assert result.result == "no-verdict" and "could not be judged" in result.reason
 
 
-def test_no_verdict_is_exit_3_and_says_why(tmp_path, capsys, monkeypatch):
+def test_no_verdict_is_exit_3_and_says_why(tmp_path, capsys):
     """The CLI prints "no verdict: ..." first and exits 3 (a bound was reached, nothing seen to break)."""
-    monkeypatch.setattr(engine, "CheckOptions", functools.partial(CheckOptions, settle_steps=200))
     path = tmp_path / "huge.yaml"
     path.write_text(m.pool() + BILLION_RS)
-    assert main(["check", str(path), "--no-database", "--max-examples", "3", "--depth", "3", "--seed", "1"]) == 3
+    assert main(["check", str(path), "--no-database", "--max-examples", "3", "--depth", "3", "--seed", "1",
+                 "--settle-steps", "200"]) == 3
     out = capsys.readouterr().out
     assert out.startswith("no verdict: ") and "could not be judged" in out
 
 
-def test_start_settled_on_an_input_that_never_settles_is_no_verdict(tmp_path, capsys, monkeypatch):
+def test_start_settled_on_an_input_that_never_settles_is_no_verdict(tmp_path, capsys):
     """start: settled needs a settled cluster; when the fair run is cut at its bound: exit 3, not 2."""
     with pytest.raises(CheckLimitError):
         check(objects(m.pool() + BILLION_RS), CheckOptions(start="settled", settle_steps=200))
-    monkeypatch.setattr(engine, "CheckOptions", functools.partial(CheckOptions, settle_steps=200))
     path = tmp_path / "huge.yaml"
     path.write_text(m.pool() + BILLION_RS)
-    assert main(["check", str(path), "--no-database", "--start", "settled"]) == 3
+    assert main(["check", str(path), "--no-database", "--start", "settled", "--settle-steps", "200"]) == 3
     assert "no verdict: the input did not settle within 200 steps" in capsys.readouterr().err

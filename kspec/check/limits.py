@@ -1,0 +1,60 @@
+"""The limits a user puts on a run (``--timeout``, ``--max-states``), Ctrl-C, and progress.
+
+Both engines call ``Limits.tick`` between moves; it prints a progress line now and then and
+raises ``Stopped`` when a limit is reached. ``Stopped`` is a ``KeyboardInterrupt`` because
+that is the one exception Hypothesis lets through untouched: it neither takes it for a
+failing example nor records the cut-off example in its tree of tried choices (any other
+exception raised mid-example can make it report "Inconsistent data generation" later). The engine then returns a ``no-verdict`` result saying how far it
+got and which limit stopped it (``stopped_by``: ``timeout``, ``max-states`` or
+``interrupt``).
+"""
+
+from __future__ import annotations
+
+import time
+
+
+class Stopped(KeyboardInterrupt):
+    """A limit the user gave was reached: ``by`` is ``timeout`` or ``max-states``."""
+
+    def __init__(self, by: str):
+        super().__init__(by)
+        self.by = by
+
+
+class Limits:
+    def __init__(self, options):
+        self.options = options
+        self.started = time.monotonic()
+        self.last_progress = self.started
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def tick(self, states: int, progress_line) -> None:
+        """Raise ``Stopped`` past ``timeout`` seconds or ``max_states`` states; call
+        ``options.progress`` with ``progress_line(elapsed)`` every ``progress_interval``."""
+        options = self.options
+        now = time.monotonic()
+        if options.progress is not None and now - self.last_progress >= options.progress_interval:
+            self.last_progress = now
+            options.progress(progress_line(now - self.started))
+        if options.max_states is not None and states > options.max_states:
+            raise Stopped("max-states")
+        if options.timeout is not None and now - self.started >= options.timeout:
+            raise Stopped("timeout")
+
+
+def stop_reason(options, by: str, seconds: float, explored: str) -> str:
+    """``--timeout 30 reached after 30.0 s: <explored>`` (the reason of a no-verdict result)."""
+    if by == "timeout":
+        what = f"--timeout {options.timeout:g} reached"
+    elif by == "max-states":
+        what = f"--max-states {options.max_states} reached"
+    else:
+        what = "interrupted (Ctrl-C)"
+    return f"{what} after {seconds:.1f} s: {explored}; no property was seen to break in what was explored"
+
+
+def rate(count: int, seconds: float) -> str:
+    return f"{count / seconds:,.0f}" if seconds > 0 else "0"
