@@ -60,38 +60,40 @@ def explore(problem: Problem) -> CheckResult:
                 f"{rate(len(parents), seconds)} states/s, {seconds:.0f} s")
 
     try:
-        initial_violations = explorer.check_state(start.state)
-        if initial_violations:
-            found = report(initial_violations[0], [], "state")
-            queue.clear()
-        while queue and found is None:
-            limits.tick(len(parents), line)
-            world, depth = queue[0]
-            level[0] = depth
-            moves = explorer.moves(world) if depth < problem.depth or complete else []
-            if depth >= problem.depth or not moves:
-                if depth >= problem.depth and moves:
-                    complete = False
-                settled = explorer.settle(world)
+        with limits.catching_ctrl_c():
+            initial_violations = explorer.check_state(start.state)
+            if initial_violations:
+                found = report(initial_violations[0], [], "state")
+                queue.clear()
+            while queue and found is None:
+                limits.tick(len(parents), line)
+                world, depth = queue[0]
+                level[0] = depth
+                moves = explorer.moves(world) if depth < problem.depth or complete else []
+                if depth >= problem.depth or not moves:
+                    if depth >= problem.depth and moves:
+                        complete = False
+                    settled = explorer.settle(world)
+                    queue.popleft()
+                    if settled.violations:
+                        trace = _trace(parents, world)
+                        found = report(settled.violations[0], trace + [settle_line(len(trace) + 1, settled)],
+                                       "eventually")
+                    continue
+                for move in moves:
+                    new, step = explorer.step(world, move, depth + 1)
+                    transitions += 1
+                    violations = explorer.check_transition(world.state, new.state)
+                    kind = "transition"
+                    if new not in parents:
+                        parents[new] = (world, step)
+                        if not violations:
+                            violations, kind = explorer.check_state(new.state), "state"
+                        queue.append((new, depth + 1))
+                    if violations:
+                        found = report(violations[0], _trace(parents, world) + [step], kind)
+                        break
                 queue.popleft()
-                if settled.violations:
-                    trace = _trace(parents, world)
-                    found = report(settled.violations[0], trace + [settle_line(len(trace) + 1, settled)], "eventually")
-                continue
-            for move in moves:
-                new, step = explorer.step(world, move, depth + 1)
-                transitions += 1
-                violations = explorer.check_transition(world.state, new.state)
-                kind = "transition"
-                if new not in parents:
-                    parents[new] = (world, step)
-                    if not violations:
-                        violations, kind = explorer.check_state(new.state), "state"
-                    queue.append((new, depth + 1))
-                if violations:
-                    found = report(violations[0], _trace(parents, world) + [step], kind)
-                    break
-            queue.popleft()
     except Stopped as stop:
         stopped_by = stop.by
     except KeyboardInterrupt:

@@ -11,6 +11,9 @@ got and which limit stopped it (``stopped_by``: ``timeout``, ``max-states`` or
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
 
 
@@ -28,6 +31,28 @@ class Limits:
         self.started = time.monotonic()
         self.last_progress = self.started
 
+    @contextlib.contextmanager
+    def catching_ctrl_c(self):
+        """While the run lasts, Ctrl-C sets a flag that the next ``tick`` turns into
+        ``Stopped("interrupt")``: a KeyboardInterrupt raised by the signal itself can land
+        in a garbage-collector callback (Hypothesis installs one), where Python prints and
+        drops it, and the run would go on."""
+        if threading.current_thread() is not threading.main_thread() \
+                or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+            yield
+            return
+
+        def handler(signum, frame):
+            self.interrupted = True
+
+        previous = signal.signal(signal.SIGINT, handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    interrupted = False
+
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
@@ -35,6 +60,8 @@ class Limits:
         """Raise ``Stopped`` past ``timeout`` seconds or ``max_states`` states; call
         ``options.progress`` with ``progress_line(elapsed)`` every ``progress_interval``."""
         options = self.options
+        if self.interrupted:
+            raise Stopped("interrupt")
         now = time.monotonic()
         if options.progress is not None and now - self.last_progress >= options.progress_interval:
             self.last_progress = now

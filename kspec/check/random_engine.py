@@ -128,7 +128,8 @@ def explore(problem: Problem) -> CheckResult:
     stopped_by = ""
     final: _Found | None = None
     try:
-        test()
+        with limits.catching_ctrl_c():
+            test()
     except _Found as error:
         final = error
     except Stopped as stop:

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -102,6 +104,22 @@ def test_ctrl_c_prints_how_far_it_got_and_exits_3(engine, capsys, monkeypatch):
     assert main(["check", WEB, "--no-database", "--timeout", "60", *DEEP[engine]]) == 3
     out = capsys.readouterr().out
     assert out.startswith("no verdict: interrupted (Ctrl-C) after ") and "distinct states" in out
+
+
+@pytest.mark.parametrize("engine", ["exhaustive", "random"])
+def test_a_real_sigint_is_never_lost(engine, capsys, monkeypatch):
+    """A SIGINT (sent to this process at the 200th move) stops the run at the next move: exit 3."""
+    step, calls = Explorer.step, [0]
+
+    def signalled_step(self, *args):
+        calls[0] += 1
+        if calls[0] == 200:
+            os.kill(os.getpid(), signal.SIGINT)
+        return step(self, *args)
+
+    monkeypatch.setattr(Explorer, "step", signalled_step)
+    assert main(["check", WEB, "--no-database", "--timeout", "60", *DEEP[engine]]) == 3
+    assert capsys.readouterr().out.startswith("no verdict: interrupted (Ctrl-C) after ")
 
 
 def test_a_progress_callback_raising_keyboard_interrupt_gives_a_no_verdict_result():
