@@ -20,6 +20,9 @@ def _bounds_line(result: CheckResult) -> str:
                 f"stale views up to {b['history']} states old, fair runs of at most {b['settle_steps']} steps")
     reach = "the whole state space was explored" if result.complete else "more states lie beyond that depth"
     symmetry = "symmetry reduction on" if b.get("symmetry") else "no symmetry reduction"
+    if result.stopped_by:  # the depth asked for was not finished: say what was
+        return (f"engine exhaustive: every interleaving of at most {result.stats.depth} moves of the {b['depth']} "
+                f"asked (stopped by {result.stopped_by}; {symmetry}), fair runs of at most {b['settle_steps']} steps")
     return (f"engine exhaustive: every interleaving of at most {b['depth']} moves ({reach}; {symmetry}), "
             f"fair runs of at most {b['settle_steps']} steps")
 
