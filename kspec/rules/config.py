@@ -83,10 +83,12 @@ def load_config(path: str | None) -> Config:
     for key in ("enable", "disable"):
         items = rules.get(key)
         for item in (items.items if isinstance(items, Sequence) else ()):
-            where.setdefault(str(item.value), f"{item.file}:{item.line}:{item.column}")
+            if isinstance(item, Scalar):  # other shapes are refused by _strings below
+                where.setdefault(str(item.value), f"{item.file}:{item.line}:{item.column}")
     if isinstance(severity_node, Mapping):
         for key, _ in severity_node.items:
-            where.setdefault(str(key.value), f"{key.file}:{key.line}:{key.column}")
+            if isinstance(key, Scalar):
+                where.setdefault(str(key.value), f"{key.file}:{key.line}:{key.column}")
     return Config(where=where, enable=frozenset(_strings(rules.get("enable"), "rules.enable")),
                   disable=frozenset(_strings(rules.get("disable"), "rules.disable")),
                   severity=severity,
