@@ -154,3 +154,11 @@ def test_the_same_object_in_two_files_is_refused_naming_both(tmp_path, capsys, c
     assert main([command, *extra, str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "b.yaml:1:1: error: Deployment shop/web is defined twice: here and at " in err and "a.yaml:1:1" in err
+
+
+def test_a_value_not_read_is_not_judged_at_its_default(tmp_path, capsys):
+    """`containerPort: http` is one error (the type), not also "containerPort 0 out of range"."""
+    path = _write(tmp_path, _mutated("containerPort: 80", "containerPort: http"))
+    assert main(["validate", "--compact", "--color", "never", path]) == 1
+    errors = [line for line in capsys.readouterr().out.splitlines() if " error " in line]
+    assert len(errors) == 1 and "app.yaml:18:33:" in errors[0], errors

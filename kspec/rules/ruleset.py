@@ -296,7 +296,8 @@ def evaluate(rules: Iterable[DeclaredRule], manifests: Iterable[Manifest], *, en
         containers = []
         if isinstance(pod_spec, dict):
             for key in ("initContainers", "containers", "ephemeralContainers"):
-                containers += [c for c in pod_spec.get(key) or [] if isinstance(c, dict)]
+                items = pod_spec.get(key)
+                containers += [c for c in items if isinstance(c, dict)] if isinstance(items, list) else []
         base = {"object": obj, "oldObject": None, "params": None, "podSpec": pod_spec, "containers": containers,
                 "objects": objects, "kubernetesVersion": version,
                 "request": {"operation": "CREATE", "kind": {"kind": obj.get("kind")}}}

@@ -105,7 +105,12 @@ def validate(loaded: Loaded, options: ValidateOptions = ValidateOptions(),
         problems.append((decoded.problems, oid))
         if _sound(decoded.problems, schema_findings):
             sound.append(manifest)
-        findings += run_semantic(obj, oid, manifest.node)
+        # A value that was not read stands at its default in ``obj``: semantic checks of that
+        # default ("containerPort 0 must be between 1 and 65535") would judge what nobody wrote.
+        unread = {(p.node.line, p.node.column) for p in decoded.problems}
+        # (unsupported-value reads the text as written, so it stays and the decode finding yields.)
+        findings += [f for f in run_semantic(obj, oid, manifest.node)
+                     if (f.line, f.column) not in unread or f.rule == "unsupported-value"]
         checked.append(Checked(obj=obj, object_id=oid))
         ignore = obj.metadata.annotations.get(IGNORE_ANNOTATION)
         if ignore:
