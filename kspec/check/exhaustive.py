@@ -24,7 +24,7 @@ from collections import deque
 
 from kspec.check.engine import CheckResult, Stats, ViolationReport
 from kspec.check.explore import Explorer, World, no_verdict_reason, settle_line
-from kspec.check.limits import Limits, Stopped, rate, stop_reason
+from kspec.check.limits import Limits, Stopped, rate, verdict
 from kspec.check.replay import replay_command
 from kspec.check.setup import Problem
 from kspec.check.trace import TraceStep, numbered
@@ -101,17 +101,14 @@ def explore(problem: Problem) -> CheckResult:
     elapsed = limits.elapsed()
     # the deepest level all of whose worlds were expanded (and settled)
     done = (queue[0][1] - 1) if queue else level[0]
-    reason = ""
     if not found and stopped_by:
         complete = False
-        reason = stop_reason(options, stopped_by, elapsed,
-                             f"{transitions:,} states, {len(parents):,} distinct states, every interleaving "
-                             f"of at most {max(done, 0)} moves of the {problem.depth} asked "
-                             f"(working on depth {level[0]}), {len(queue):,} states left in the queue")
-    elif not found:
-        reason = no_verdict_reason(explorer)
-    return CheckResult(result="violation" if found else "no-verdict" if reason else "pass", engine="exhaustive",
-                       reason=reason, stopped_by="" if found else stopped_by,
+    result, reason, stopped_by = verdict(
+        bool(found), stopped_by, options, elapsed,
+        f"{transitions:,} states, {len(parents):,} distinct states, every interleaving of at most "
+        f"{max(done, 0)} moves of the {problem.depth} asked (working on depth {level[0]}), "
+        f"{len(queue):,} states left in the queue", "" if found else no_verdict_reason(explorer))
+    return CheckResult(result=result, engine="exhaustive", reason=reason, stopped_by=stopped_by,
                        bounds={"depth": problem.depth, "history": options.history,
                                "settle_steps": options.settle_steps, "symmetry": options.symmetry,
                                "start": problem.start, "timeout": options.timeout, "max_states": options.max_states},

@@ -83,5 +83,16 @@ def stop_reason(options, by: str, seconds: float, explored: str) -> str:
     return f"{what} after {seconds:.1f} s: {explored}; no property was seen to break in what was explored"
 
 
+def verdict(found: bool, stopped_by: str, options, seconds: float, explored: str,
+            unjudged: str) -> tuple[str, str, str]:
+    """(result, reason, stopped_by) of a run: a violation stands whatever stopped the run; a
+    limit gives no verdict with how far it got (``explored``); else the ``eventually``
+    properties that could not be judged (``unjudged``) give no verdict; else pass."""
+    if found:
+        return "violation", "", ""
+    reason = stop_reason(options, stopped_by, seconds, explored) if stopped_by else unjudged
+    return ("no-verdict" if reason else "pass"), reason, stopped_by
+
+
 def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.0f}" if seconds > 0 else "0"

@@ -22,7 +22,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 from kspec.check.engine import CheckResult, Stats, ViolationReport
 from kspec.check.explore import Explorer, no_verdict_reason, settle_line
-from kspec.check.limits import Limits, Stopped, rate, stop_reason
+from kspec.check.limits import Limits, Stopped, rate, verdict
 from kspec.check.replay import replay_command
 from kspec.check.setup import Problem
 from kspec.check.trace import TraceStep
@@ -144,16 +144,12 @@ def explore(problem: Problem) -> CheckResult:
                                       replay=replay_command(problem, seed=seed)),)
     elapsed = limits.elapsed()
     aborted = counters["calls"] - counters["examples"] - (1 if best else 0)
-    reason = ""
-    if not violations and stopped_by:
-        reason = stop_reason(options, stopped_by, elapsed,
-                             f"{counters['examples']:,} of {problem.max_examples:,} examples, "
-                             f"{counters['states']:,} states, {len(distinct):,} distinct states, "
-                             f"longest trace {counters['depth']} moves")
-    elif not violations:
-        reason = no_verdict_reason(explorer)
-    return CheckResult(result="violation" if violations else "no-verdict" if reason else "pass", engine="random",
-                       reason=reason, stopped_by="" if violations else stopped_by,
+    result, reason, stopped_by = verdict(
+        bool(violations), stopped_by, options, elapsed,
+        f"{counters['examples']:,} of {problem.max_examples:,} examples, {counters['states']:,} states, "
+        f"{len(distinct):,} distinct states, longest trace {counters['depth']} moves",
+        "" if violations else no_verdict_reason(explorer))
+    return CheckResult(result=result, engine="random", reason=reason, stopped_by=stopped_by,
                        bounds={"depth": problem.depth, "max_examples": problem.max_examples,
                                "history": options.history, "settle_steps": options.settle_steps,
                                "start": problem.start, "timeout": options.timeout, "max_states": options.max_states},
